@@ -1,0 +1,12 @@
+#pragma once
+// Each subcommand of the crater-at-home binary registers itself here. A
+// command's callback runs during parsing and sets the process exit status.
+
+#include <CLI/CLI.hpp>
+
+namespace cli {
+
+void add_render_command(CLI::App& app, int& exit_status);
+void add_pty_command(CLI::App& app, int& exit_status);
+
+}  // namespace cli

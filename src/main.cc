@@ -1,0 +1,23 @@
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"crater-at-home: run one tool over every published Rust crate"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "crater-at-home " CAH_VERSION);
+  int exit_status = 0;
+  cli::add_render_command(app, exit_status);
+  cli::add_pty_command(app, exit_status);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "crater-at-home: error: %s\n", e.what());
+    return 1;
+  }
+  return exit_status;
+}

@@ -1,0 +1,29 @@
+#pragma once
+// A whole HTML page around one rendered log: head, dark theme, the log, and
+// the script that scrolls to the first report of undefined behaviour.
+
+#include <string>
+#include <string_view>
+
+#include "render/html_sink.h"
+#include "render/renderer.h"
+
+namespace render {
+
+class Page {
+ public:
+  Page(std::string_view title, Sink sink);
+
+  /// Feeds raw terminal bytes; the page body streams out as rows complete.
+  void feed(std::string_view raw) { renderer_.feed(raw); }
+  /// Writes the rest of the screen and closes the document.
+  void finish();
+
+  bool found_ub() const { return renderer_.found_ub(); }
+
+ private:
+  Sink sink_;
+  Renderer renderer_;
+};
+
+}  // namespace render

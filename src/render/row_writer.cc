@@ -1,0 +1,210 @@
+#include "render/row_writer.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace render {
+
+namespace {
+
+// The most HTML one cell can produce: a closing and an opening span, an
+// entity or a 4-byte character, and its combining marks.
+constexpr size_t kMaxBytesPerCell = 192 + 6 + Combining::kMax * 4;
+
+char* put(char* out, std::string_view text) {
+  std::memcpy(out, text.data(), text.size());
+  return out + text.size();
+}
+
+char* put_utf8(char* out, char32_t cp) {
+  if (cp < 0x80) {
+    *out++ = static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *out++ = static_cast<char>(0xc0 | cp >> 6);
+    *out++ = static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    *out++ = static_cast<char>(0xe0 | cp >> 12);
+    *out++ = static_cast<char>(0x80 | (cp >> 6 & 0x3f));
+    *out++ = static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    *out++ = static_cast<char>(0xf0 | cp >> 18);
+    *out++ = static_cast<char>(0x80 | (cp >> 12 & 0x3f));
+    *out++ = static_cast<char>(0x80 | (cp >> 6 & 0x3f));
+    *out++ = static_cast<char>(0x80 | (cp & 0x3f));
+  }
+  return out;
+}
+
+char* put_text(char* out, char32_t cp) {
+  switch (cp) {
+    case kBlank:
+      *out++ = ' ';
+      return out;
+    case '<':
+      return put(out, "&lt;");
+    case '>':
+      return put(out, "&gt;");
+    case '&':
+      return put(out, "&amp;");
+    case '"':
+      return put(out, "&quot;");
+    default:
+      return put_utf8(out, cp);
+  }
+}
+
+char* put_hex6(char* out, uint32_t rgb) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int shift = 20; shift >= 0; shift -= 4) *out++ = kDigits[rgb >> shift & 0xf];
+  return out;
+}
+
+}  // namespace
+
+void RowWriter::write(const Row& row) {
+  const int length = row.visible_length();
+  std::string& html = out_.buffer();
+  const size_t start = html.size();
+  html.resize(start + 32 + static_cast<size_t>(length) * kMaxBytesPerCell);
+  char* out = html.data() + start;
+
+  if (!ub_.found() && scan_for_ub(row, length)) out = put(out, R"(<span id="ub"></span>)");
+
+  const Style* span = nullptr;  // style of the open span, if one is open
+  for (int c = 0; c < length; ++c) {
+    const Cell& cell = row.cells[c];
+    if (cell.cp == kWideTail) continue;
+    if (span == nullptr ? !cell.style.is_default() : !(*span == cell.style)) {
+      if (span != nullptr) out = put(out, "</span>");
+      span = nullptr;
+      if (!cell.style.is_default()) {
+        out = open_span(out, cell.style);
+        span = &cell.style;
+      }
+    }
+    out = put_text(out, cell.cp);
+    if (!row.combining.empty()) {
+      for (const Combining& marks : row.combining) {
+        if (marks.column != c) continue;
+        for (size_t i = 0; i < marks.count; ++i) out = put_text(out, marks.marks[i]);
+      }
+    }
+  }
+  if (span != nullptr) out = put(out, "</span>");
+  if (!row.wrapped) *out++ = '\n';
+  line_open_ = row.wrapped;
+  html.resize(static_cast<size_t>(out - html.data()));
+  out_.maybe_flush();
+}
+
+void RowWriter::finish() {
+  if (line_open_) out_.buffer() += '\n';
+  line_open_ = false;
+  out_.flush();
+}
+
+bool RowWriter::scan_for_ub(const Row& row, int length) {
+  plain_.clear();
+  for (int c = 0; c < length; ++c) {
+    const char32_t cp = row.cells[c].cp;
+    if (cp == kWideTail) continue;
+    // The markers are ASCII; any other character only has to break a match.
+    plain_.push_back(cp == kBlank ? ' ' : cp < 0x80 ? static_cast<char>(cp) : '\x80');
+  }
+  return ub_.scan(plain_, line_open_);
+}
+
+char* RowWriter::put_color_class(char* out, Color color, char kind) {
+  *out++ = ' ';
+  *out++ = kind;
+  switch (color & kTagMask) {
+    case kPaletteTag: {
+      const unsigned index = color & 0xff;
+      if (index >= 100) *out++ = static_cast<char>('0' + index / 100);
+      if (index >= 10) *out++ = static_cast<char>('0' + index / 10 % 10);
+      *out++ = static_cast<char>('0' + index % 10);
+      return out;
+    }
+    case kRgbTag:
+      *out++ = 'x';
+      return put_hex6(out, color & 0xffffff);
+    default:  // inverse video of a default colour: the page's other colour
+      return put(out, color == kPageForeground ? "fg" : "bg");
+  }
+}
+
+char* RowWriter::open_span(char* out, const Style& style) {
+  Color fg = style.fg;
+  Color bg = style.bg;
+  if (style.attributes & kInverse) {
+    fg = style.bg == kDefaultColor ? kPageBackground : style.bg;
+    bg = style.fg == kDefaultColor ? kPageForeground : style.fg;
+  }
+  // A 24-bit colour gets a class while there is room for one more; past
+  // that it is spelled inline, so memory stays bounded on hostile logs.
+  auto needs_inline = [this](Color color, std::unordered_set<Color>& used) {
+    if ((color & kTagMask) != kRgbTag) return false;
+    if (used.size() < kMaxTruecolorClasses) used.insert(color);
+    return !used.contains(color);
+  };
+  const bool fg_inline = needs_inline(fg, truecolor_fg_);
+  const bool bg_inline = needs_inline(bg, truecolor_bg_);
+
+  out = put(out, "<span");
+  constexpr std::string_view kClassAttribute = R"( class=")";
+  char* const classes = out = put(out, kClassAttribute);
+  const uint32_t attributes = style.attributes;
+  if (attributes & kBold) out = put(out, " b");
+  if (attributes & kDim) out = put(out, " d");
+  if (attributes & kItalic) out = put(out, " i");
+  if (attributes & kUnderline) out = put(out, " u");
+  if (attributes & kStrike) out = put(out, " s");
+  if (attributes & kConceal) out = put(out, " h");
+  if (fg != kDefaultColor && !fg_inline) out = put_color_class(out, fg, 'f');
+  if (bg != kDefaultColor && !bg_inline) out = put_color_class(out, bg, 'g');
+  if (out == classes) {
+    out -= kClassAttribute.size();
+  } else {
+    // Each class was written with a leading separator; drop the first.
+    std::memmove(classes, classes + 1, static_cast<size_t>(out - classes - 1));
+    out[-1] = '"';
+  }
+  if (fg_inline || bg_inline) {
+    out = put(out, R"( style=")");
+    if (fg_inline) out = put_hex6(put(out, "color:#"), fg & 0xffffff);
+    if (fg_inline && bg_inline) *out++ = ';';
+    if (bg_inline) out = put_hex6(put(out, "background:#"), bg & 0xffffff);
+    *out++ = '"';
+  }
+  *out++ = '>';
+  return out;
+}
+
+std::string RowWriter::truecolor_css() const {
+  std::vector<Color> fg(truecolor_fg_.begin(), truecolor_fg_.end());
+  std::vector<Color> bg(truecolor_bg_.begin(), truecolor_bg_.end());
+  std::sort(fg.begin(), fg.end());
+  std::sort(bg.begin(), bg.end());
+  std::string css;
+  char rule[64];
+  for (Color c : fg) {
+    std::snprintf(rule, sizeof rule, ".fx%06x{color:#%06x}", c & 0xffffff, c & 0xffffff);
+    css += rule;
+  }
+  for (Color c : bg) {
+    std::snprintf(rule, sizeof rule, ".gx%06x{background:#%06x}", c & 0xffffff, c & 0xffffff);
+    css += rule;
+  }
+  return css;
+}
+
+void RowWriter::reset() {
+  ub_.reset();
+  line_open_ = false;
+  truecolor_fg_.clear();
+  truecolor_bg_.clear();
+}
+
+}  // namespace render

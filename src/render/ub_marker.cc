@@ -1,0 +1,84 @@
+#include "render/ub_marker.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace render {
+
+const std::string_view UbMarker::kMarkers[] = {
+    "Undefined Behavior:",
+    "ERROR: AddressSanitizer:",
+    "unsafe precondition(s) violated",
+    "misaligned pointer dereference",
+    "attempted to leave type",
+    "SIGILL: illegal instruction",
+};
+
+namespace {
+
+constexpr size_t kMarkerCount = std::size(UbMarker::kMarkers);
+
+constexpr size_t longest_marker() {
+  size_t n = 0;
+  for (auto m : UbMarker::kMarkers) n = std::max(n, m.size());
+  return n;
+}
+
+// For each byte, the markers that start with it: one table look-up per byte
+// of text instead of one substring search per marker.
+struct FirstByteTable {
+  std::array<uint8_t, 256> markers{};
+  FirstByteTable() {
+    for (size_t i = 0; i < kMarkerCount; ++i) {
+      markers[static_cast<unsigned char>(UbMarker::kMarkers[i][0])] |= 1u << i;
+    }
+  }
+};
+const FirstByteTable kFirstByte;
+
+}  // namespace
+
+bool contains_ub_marker(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n; ++i) {
+    unsigned candidates = kFirstByte.markers[p[i]];
+    while (candidates != 0) {
+      const int m = __builtin_ctz(candidates);
+      candidates &= candidates - 1;
+      const auto marker = UbMarker::kMarkers[m];
+      if (n - i >= marker.size() && std::memcmp(p + i, marker.data(), marker.size()) == 0) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool UbMarker::scan(std::string_view row_text, bool continues) {
+  if (found_) return false;
+  if (!continues) carry_.clear();
+  bool hit;
+  if (carry_.empty()) {
+    hit = contains_ub_marker(row_text);
+  } else {
+    carry_.append(row_text);
+    hit = contains_ub_marker(carry_);
+  }
+  if (hit) {
+    found_ = true;
+    return true;
+  }
+  // The carried tail was already searched; only a marker that ends in the
+  // next row can still start inside it.
+  const size_t keep = longest_marker() - 1;
+  if (carry_.empty()) {
+    carry_.assign(row_text.substr(row_text.size() > keep ? row_text.size() - keep : 0));
+  } else if (carry_.size() > keep) {
+    carry_.erase(0, carry_.size() - keep);
+  }
+  return false;
+}
+
+}  // namespace render

@@ -1,0 +1,31 @@
+#pragma once
+// UbMarker finds the first report of undefined behaviour in a log, row by
+// row as the renderer writes them, so the page can anchor and scroll there.
+
+#include <string>
+#include <string_view>
+
+namespace render {
+
+class UbMarker {
+ public:
+  /// Texts that open a report of undefined behaviour, as the tools print them.
+  static const std::string_view kMarkers[];
+
+  /// Scans the plain text of one row. `continues` says the row continues the
+  /// previous one (a soft-wrapped line), so a marker may straddle the two.
+  /// Returns true for the row that holds the end of the first marker found.
+  bool scan(std::string_view row_text, bool continues);
+
+  bool found() const { return found_; }
+  void reset() { *this = UbMarker(); }
+
+ private:
+  bool found_ = false;
+  std::string carry_;  // tail of the previous row, for markers across rows
+};
+
+/// Whether `text` contains any of UbMarker::kMarkers.
+bool contains_ub_marker(std::string_view text);
+
+}  // namespace render
