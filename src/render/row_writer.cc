@@ -12,6 +12,8 @@ namespace {
 // The most HTML one cell can produce: a closing and an opening span, an
 // entity or a 4-byte character, and its combining marks.
 constexpr size_t kMaxBytesPerCell = 192 + 6 + Combining::kMax * 4;
+constexpr size_t kMaxBytesPerRow = 64 + kColumns * kMaxBytesPerCell;
+static_assert(kMaxBytesPerRow <= BufferedSink::kCapacity - BufferedSink::kFlushAt);
 
 char* put(char* out, std::string_view text) {
   std::memcpy(out, text.data(), text.size());
@@ -65,10 +67,7 @@ char* put_hex6(char* out, uint32_t rgb) {
 
 void RowWriter::write(const Row& row) {
   const int length = row.visible_length();
-  std::string& html = out_.buffer();
-  const size_t start = html.size();
-  html.resize(start + 32 + static_cast<size_t>(length) * kMaxBytesPerCell);
-  char* out = html.data() + start;
+  char* out = out_.reserve(kMaxBytesPerRow);
 
   if (!ub_.found() && scan_for_ub(row, length)) out = put(out, R"(<span id="ub"></span>)");
 
@@ -95,17 +94,18 @@ void RowWriter::write(const Row& row) {
   if (span != nullptr) out = put(out, "</span>");
   if (!row.wrapped) *out++ = '\n';
   line_open_ = row.wrapped;
-  html.resize(static_cast<size_t>(out - html.data()));
-  out_.maybe_flush();
+  out_.commit(out);
 }
 
 void RowWriter::finish() {
-  if (line_open_) out_.buffer() += '\n';
+  if (line_open_) out_.append("\n");
   line_open_ = false;
   out_.flush();
 }
 
 bool RowWriter::scan_for_ub(const Row& row, int length) {
+  if (!line_open_ && !row.wrapped) return ub_.scan_cells(row.cells.data(), length);
+  // A soft-wrapped line: the marker may straddle rows, so go through text.
   plain_.clear();
   for (int c = 0; c < length; ++c) {
     const char32_t cp = row.cells[c].cp;

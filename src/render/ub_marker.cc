@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 namespace render {
 
@@ -37,23 +36,41 @@ struct FirstByteTable {
 };
 const FirstByteTable kFirstByte;
 
-}  // namespace
-
-bool contains_ub_marker(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
+// Calls at(i) for the character at i of a text of n characters.
+template <typename CharAt>
+bool find_marker(size_t n, CharAt at) {
   for (size_t i = 0; i < n; ++i) {
-    unsigned candidates = kFirstByte.markers[p[i]];
+    const char32_t first = at(i);
+    if (first >= 0x80) continue;
+    unsigned candidates = kFirstByte.markers[first];
     while (candidates != 0) {
-      const int m = __builtin_ctz(candidates);
+      const auto marker = UbMarker::kMarkers[__builtin_ctz(candidates)];
       candidates &= candidates - 1;
-      const auto marker = UbMarker::kMarkers[m];
-      if (n - i >= marker.size() && std::memcmp(p + i, marker.data(), marker.size()) == 0) {
-        return true;
-      }
+      if (n - i < marker.size()) continue;
+      size_t k = 1;
+      while (k < marker.size() && at(i + k) == static_cast<unsigned char>(marker[k])) ++k;
+      if (k == marker.size()) return true;
     }
   }
   return false;
+}
+
+}  // namespace
+
+bool contains_ub_marker(std::string_view text) {
+  return find_marker(text.size(), [&](size_t i) {
+    return static_cast<char32_t>(static_cast<unsigned char>(text[i]));
+  });
+}
+
+bool UbMarker::scan_cells(const Cell* cells, int n) {
+  if (found_) return false;
+  carry_.clear();
+  found_ = find_marker(static_cast<size_t>(n), [&](size_t i) {
+    const char32_t cp = cells[i].cp;
+    return cp == kBlank ? U' ' : cp;
+  });
+  return found_;
 }
 
 bool UbMarker::scan(std::string_view row_text, bool continues) {

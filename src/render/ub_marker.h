@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "render/style.h"
+
 namespace render {
 
 class UbMarker {
@@ -16,6 +18,10 @@ class UbMarker {
   /// previous one (a soft-wrapped line), so a marker may straddle the two.
   /// Returns true for the row that holds the end of the first marker found.
   bool scan(std::string_view row_text, bool continues);
+
+  /// The same for a row that neither continues nor is continued: its cells
+  /// are scanned in place.
+  bool scan_cells(const Cell* cells, int n);
 
   bool found() const { return found_; }
   void reset() { *this = UbMarker(); }

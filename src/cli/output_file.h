@@ -1,0 +1,38 @@
+#pragma once
+// OutputFile is where a command writes a page: standard output for "-", the
+// file itself for a device or pipe (/dev/null, a fifo), and otherwise a
+// temporary name renamed over the target once complete, so a reader never
+// sees half a page and a failed run leaves the old file alone.
+
+#include <string>
+#include <string_view>
+
+#include "pty/fd.h"
+
+namespace cli {
+
+class OutputFile {
+ public:
+  /// Opens `path` ("-" or empty: standard output). Throws std::system_error.
+  explicit OutputFile(std::string path);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  void write(std::string_view bytes);
+  /// Makes the output visible under its name; without it nothing replaces
+  /// the target.
+  void commit();
+
+ private:
+  std::string path_;
+  std::string temporary_;  // empty when writing in place
+  pty::Fd owned_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+/// Writes all of `bytes` to `fd`, naming `what` in the error.
+void write_all(int fd, std::string_view bytes, const std::string& what);
+
+}  // namespace cli
