@@ -4,7 +4,9 @@
 
 #include "cli/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"crater-at-home: run one tool over every published Rust crate"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "crater-at-home " CAH_VERSION);
@@ -15,9 +17,19 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "crater-at-home: error: %s\n", e.what());
-    return 1;
   }
   return exit_status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "crater-at-home: error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "crater-at-home: error: unknown failure\n");
+  }
+  return 1;
 }

@@ -45,6 +45,7 @@ std::vector<std::string> child_environment(const Command& command) {
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
   std::vector<char*> result;
+  result.reserve(strings.size() + 1);
   for (auto& s : strings) result.push_back(s.data());
   result.push_back(nullptr);
   return result;

@@ -4,8 +4,7 @@
 // the child's process group instead of ending us; we then drain the terminal
 // and report the child's status as usual.
 
-#include <signal.h>
-
+#include <csignal>
 #include <initializer_list>
 #include <vector>
 

@@ -17,8 +17,8 @@ using Sink = std::function<void(std::string_view)>;
 /// capacity checks.
 class BufferedSink {
  public:
-  static constexpr size_t kCapacity = 256 * 1024;
-  static constexpr size_t kFlushAt = 64 * 1024;
+  static constexpr size_t kCapacity = size_t{256} * 1024;
+  static constexpr size_t kFlushAt = size_t{64} * 1024;
 
   explicit BufferedSink(Sink sink) : sink_(std::move(sink)), buffer_(new char[kCapacity]) {}
   BufferedSink(const BufferedSink&) = delete;

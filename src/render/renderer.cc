@@ -116,10 +116,9 @@ void Renderer::step(unsigned char byte) {
           colon_[param_count_] = byte == ':';
           ++param_count_;
         }
-      } else if (byte >= 0x3c && byte <= 0x3f) {
-        csi_private_ = true;  // a private marker: DEC modes and friends
-      } else if (byte < 0x30) {
-        csi_private_ = true;  // an intermediate byte
+      } else if (byte < 0x40) {
+        // An intermediate byte, or a private marker ('?' of the DEC modes).
+        csi_private_ = true;
       } else if (byte >= 0x40 && byte < 0x7f) {
         const bool ours = state_ == State::kCsi && !csi_private_;
         state_ = State::kGround;

@@ -5,18 +5,9 @@
 
 namespace render {
 
-const std::string_view UbMarker::kMarkers[] = {
-    "Undefined Behavior:",
-    "ERROR: AddressSanitizer:",
-    "unsafe precondition(s) violated",
-    "misaligned pointer dereference",
-    "attempted to leave type",
-    "SIGILL: illegal instruction",
-};
-
 namespace {
 
-constexpr size_t kMarkerCount = std::size(UbMarker::kMarkers);
+constexpr size_t kMarkerCount = UbMarker::kMarkers.size();
 
 constexpr size_t longest_marker() {
   size_t n = 0;

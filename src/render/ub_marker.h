@@ -2,6 +2,7 @@
 // UbMarker finds the first report of undefined behaviour in a log, row by
 // row as the renderer writes them, so the page can anchor and scroll there.
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -12,7 +13,14 @@ namespace render {
 class UbMarker {
  public:
   /// Texts that open a report of undefined behaviour, as the tools print them.
-  static const std::string_view kMarkers[];
+  static constexpr std::array<std::string_view, 6> kMarkers = {
+      "Undefined Behavior:",
+      "ERROR: AddressSanitizer:",
+      "unsafe precondition(s) violated",
+      "misaligned pointer dereference",
+      "attempted to leave type",
+      "SIGILL: illegal instruction",
+  };
 
   /// Scans the plain text of one row. `continues` says the row continues the
   /// previous one (a soft-wrapped line), so a marker may straddle the two.

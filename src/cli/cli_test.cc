@@ -1,0 +1,152 @@
+// The crater-at-home binary as a user runs it.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int status;
+  std::string output;  // stdout and stderr
+};
+
+Outcome run(const std::string& shell_command) {
+  const std::string command = shell_command + " 2>&1";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  Outcome result{-1, ""};
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("cah-cli-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string cah() const { return CAH_BINARY; }
+  fs::path dir_;
+};
+
+TEST_F(Cli, RenderWritesAPage) {
+  std::ofstream(dir_ / "raw.log") << "\x1b[31mred\x1b[0m <b>\r\nerror: Undefined Behavior: x\r\n";
+  const Outcome r = run(cah() + " render " + (dir_ / "raw.log").string() + " -o " +
+                        (dir_ / "page.html").string() + " --title 'my <crate>'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string html = read_file(dir_ / "page.html");
+  EXPECT_NE(html.find("<title>my &lt;crate&gt;</title>"), std::string::npos);
+  EXPECT_NE(html.find("<pre><span class=\"f1\">red</span> &lt;b&gt;\n<span id=\"ub\"></span>"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "page.html.tmp"));
+}
+
+TEST_F(Cli, RenderReadsStdinAndWritesStdout) {
+  const Outcome r = run("printf 'a\\r\\n' | " + cah() + " render -");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("<title>log</title>"), std::string::npos);
+  EXPECT_NE(r.output.find("<pre>a\n</pre>"), std::string::npos);
+}
+
+TEST_F(Cli, RenderToADeviceWritesInPlace) {
+  // Rendering to /dev/null must not replace /dev/null with a file.
+  const Outcome r = run("printf 'a' | " + cah() + " render -o /dev/null");
+  ASSERT_EQ(r.status, 0) << r.output;
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
+TEST_F(Cli, RenderOfAMissingFileFailsClearlyAndKeepsTheOldPage) {
+  std::ofstream(dir_ / "page.html") << "old";
+  const Outcome r = run(cah() + " render " + (dir_ / "missing.log").string() + " -o " +
+                        (dir_ / "page.html").string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("cannot open " + (dir_ / "missing.log").string() +
+                          ": No such file or directory"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(read_file(dir_ / "page.html"), "old");
+}
+
+TEST_F(Cli, PtyCopiesTheBytesAndRendersThePage) {
+  const Outcome r = run(cah() + " pty --html " + (dir_ / "p.html").string() +
+                        " -- sh -c 'printf \"\\033[32mok\\033[0m\\n\"; exit 7'");
+  EXPECT_EQ(r.status, 7);
+  EXPECT_EQ(r.output, "\x1b[32mok\x1b[0m\r\n");
+  const std::string html = read_file(dir_ / "p.html");
+  EXPECT_NE(html.find("<pre><span class=\"f2\">ok</span>\n</pre>"), std::string::npos) << html;
+}
+
+TEST_F(Cli, PtyReportsAKilledCommandAs128PlusSignal) {
+  EXPECT_EQ(run(cah() + " pty -- sh -c 'kill -TERM $$'").status, 128 + 15);
+}
+
+TEST_F(Cli, PtyOfAMissingCommandFailsClearly) {
+  const Outcome r = run(cah() + " pty -- no-such-command-here");
+  EXPECT_EQ(r.status, 127);
+  EXPECT_NE(r.output.find("cannot run 'no-such-command-here': No such file or directory"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST_F(Cli, UnknownSubcommandIsAnError) {
+  const Outcome r = run(cah() + " frobnicate");
+  EXPECT_NE(r.status, 0);
+}
+
+// A real cargo build through the pty: cargo sees a terminal and colours its
+// output, and the page shows the final state of its progress line.
+TEST_F(Cli, RealCargoBuildThroughThePty) {
+  std::string cargo;
+  for (const char* candidate : {"cargo", "/root/.cargo/bin/cargo"}) {
+    if (run(std::string(candidate) + " --version").status == 0) {
+      cargo = candidate;
+      break;
+    }
+  }
+  if (cargo.empty()) GTEST_SKIP() << "no cargo on this machine";
+  fs::create_directories(dir_ / "demo/src");
+  std::ofstream(dir_ / "demo/Cargo.toml")
+      << "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+  std::ofstream(dir_ / "demo/src/lib.rs") << "pub fn f() { let unused = 1; }\n";
+  const Outcome r =
+      run("cd " + (dir_ / "demo").string() + " && CARGO_TARGET_DIR=" + (dir_ / "target").string() +
+          " " + cah() + " pty --html " + (dir_ / "cargo.html").string() + " -- " + cargo +
+          " build --offline");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("\x1b["), std::string::npos) << "cargo did not see a terminal";
+  const std::string html = read_file(dir_ / "cargo.html");
+  // Bold green, plain (f2) or bright (f10) depending on cargo's version.
+  const std::regex compiling(R"re(<span class="b f(2|10)">   Compiling</span> demo v0\.1\.0)re");
+  const std::regex finished(R"re(<span class="b f(2|10)">    Finished</span>)re");
+  EXPECT_TRUE(std::regex_search(html, compiling)) << html;
+  EXPECT_TRUE(std::regex_search(html, finished)) << html;
+  EXPECT_NE(html.find("warning</span>"), std::string::npos) << html;
+  EXPECT_EQ(html.find("Building ["), std::string::npos) << "progress line left in the page";
+}
+
+}  // namespace
