@@ -140,10 +140,12 @@ TEST(Pty, OurStdinIsNotRead) {
 }
 
 TEST(Pty, SignalGoesToTheProcessGroup) {
+  // SIGTERM, not SIGINT: `sh -c` catches SIGINT to wait for its command, so
+  // a SIGINT that lands before sleep is forked would be held for 30 s.
   pty::Child child({.argv = {"sh", "-c", "sleep 30; echo not reached"}});
   auto start = Clock::now();
-  child.signal(SIGINT);
-  EXPECT_EQ(child.run([](std::string_view) {}), 128 + SIGINT);
+  child.signal(SIGTERM);
+  EXPECT_EQ(child.run([](std::string_view) {}), 128 + SIGTERM);
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
 }
 

@@ -33,6 +33,13 @@ void Renderer::feed(std::string_view bytes) {
       p = run;
       continue;
     }
+    if (state_ == State::kCsi) {
+      // Parameters are most of an SGR sequence: take them in a tight loop.
+      while (p < end && ((*p >= '0' && *p <= '9') || *p == ';' || *p == ':')) {
+        parameter_byte(*p++);
+      }
+      if (p == end) break;
+    }
     step(*p++);
   }
 }
@@ -106,16 +113,8 @@ void Renderer::step(unsigned char byte) {
         state_ = State::kEscape;
       } else if (byte < 0x20) {
         execute(byte);
-      } else if (byte >= '0' && byte <= '9') {
-        if (param_count_ == 0) param_count_ = 1;
-        int& value = params_[param_count_ - 1];
-        value = std::min(kMaxParam, std::max(value, 0) * 10 + (byte - '0'));
-      } else if (byte == ';' || byte == ':') {
-        if (param_count_ == 0) param_count_ = 1;
-        if (param_count_ < kMaxParams) {
-          colon_[param_count_] = byte == ':';
-          ++param_count_;
-        }
+      } else if ((byte >= '0' && byte <= '9') || byte == ';' || byte == ':') {
+        parameter_byte(byte);
       } else if (byte < 0x40) {
         // An intermediate byte, or a private marker ('?' of the DEC modes).
         csi_private_ = true;
@@ -149,11 +148,27 @@ void Renderer::step(unsigned char byte) {
 
 void Renderer::begin_sequence() {
   if (utf8_need_ != 0) abandon_utf8();
-  params_.fill(-1);
-  colon_.fill(false);
   param_count_ = 0;
   csi_private_ = false;
   osc_ = false;
+}
+
+// Digits, ';' between parameters and ':' between sub-parameters. An
+// omitted parameter is -1; past kMaxParams the last one absorbs the rest.
+void Renderer::parameter_byte(unsigned char byte) {
+  auto next = [this](bool colon) {
+    if (param_count_ == kMaxParams) return;
+    params_[param_count_] = -1;
+    colon_[param_count_] = colon;
+    ++param_count_;
+  };
+  if (param_count_ == 0) next(false);
+  if (byte == ';' || byte == ':') {
+    next(byte == ':');
+    return;
+  }
+  int& value = params_[param_count_ - 1];
+  value = std::min(kMaxParam, std::max(value, 0) * 10 + (byte - '0'));
 }
 
 void Renderer::execute(unsigned char byte) {

@@ -52,6 +52,7 @@ class Renderer {
   void extended_color(size_t& i, Color& target);
   int param(size_t i, int fallback) const;
   void step(unsigned char byte);
+  void parameter_byte(unsigned char byte);
   void begin_sequence();
 
   RowWriter writer_;
