@@ -1,6 +1,7 @@
 #include "render/row_writer.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -57,6 +58,15 @@ char* put_text(char* out, char32_t cp) {
   }
 }
 
+constexpr std::string_view kAnchor = R"(<span id="ub"></span>)";
+
+// Printable ASCII that HTML takes as it is.
+constexpr std::array<bool, 128> kPlainAscii = [] {
+  std::array<bool, 128> plain{};
+  for (int c = 0x20; c < 0x7f; ++c) plain[c] = c != '<' && c != '>' && c != '&' && c != '"';
+  return plain;
+}();
+
 char* put_hex6(char* out, uint32_t rgb) {
   static constexpr char kDigits[] = "0123456789abcdef";
   for (int shift = 20; shift >= 0; shift -= 4) *out++ = kDigits[rgb >> shift & 0xf];
@@ -67,14 +77,22 @@ char* put_hex6(char* out, uint32_t rgb) {
 
 void RowWriter::write(const Row& row) {
   const int length = row.visible_length();
-  char* out = out_.reserve(kMaxBytesPerRow);
+  char* const start = out_.reserve(kMaxBytesPerRow);
+  char* out = start;
+  // Rows of a soft-wrapped line are scanned as text, since a marker may
+  // straddle them; any other row is scanned cell by cell while written.
+  const bool joined = line_open_ || row.wrapped;
+  if (!ub_.found() && joined && scan_for_ub(row, length)) out = put(out, kAnchor);
+  bool scan = !ub_.found() && !joined;
+  bool marked_here = false;
 
-  if (!ub_.found() && scan_for_ub(row, length)) out = put(out, R"(<span id="ub"></span>)");
-
+  const Cell* const cells = row.cells.data();
+  const bool has_marks = !row.combining.empty();
   const Style* span = nullptr;  // style of the open span, if one is open
   for (int c = 0; c < length; ++c) {
-    const Cell& cell = row.cells[c];
-    if (cell.cp == kWideTail) continue;
+    const Cell& cell = cells[c];
+    const char32_t cp = cell.cp;
+    if (cp == kWideTail) continue;
     if (span == nullptr ? !cell.style.is_default() : !(*span == cell.style)) {
       if (span != nullptr) out = put(out, "</span>");
       span = nullptr;
@@ -83,8 +101,16 @@ void RowWriter::write(const Row& row) {
         span = &cell.style;
       }
     }
-    out = put_text(out, cell.cp);
-    if (!row.combining.empty()) {
+    if (scan && UbMarker::candidates(cp) != 0 && ub_.match_cells(cells, c, length)) {
+      scan = false;
+      marked_here = true;
+    }
+    if (cp < 0x80 && kPlainAscii[cp]) {
+      *out++ = static_cast<char>(cp);
+    } else {
+      out = put_text(out, cp);
+    }
+    if (has_marks) {
       for (const Combining& marks : row.combining) {
         if (marks.column != c) continue;
         for (size_t i = 0; i < marks.count; ++i) out = put_text(out, marks.marks[i]);
@@ -94,6 +120,12 @@ void RowWriter::write(const Row& row) {
   if (span != nullptr) out = put(out, "</span>");
   if (!row.wrapped) *out++ = '\n';
   line_open_ = row.wrapped;
+  if (marked_here) {
+    // Once per log: make room for the anchor in front of the row.
+    std::memmove(start + kAnchor.size(), start, static_cast<size_t>(out - start));
+    put(start, kAnchor);
+    out += kAnchor.size();
+  }
   out_.commit(out);
 }
 
@@ -104,8 +136,6 @@ void RowWriter::finish() {
 }
 
 bool RowWriter::scan_for_ub(const Row& row, int length) {
-  if (!line_open_ && !row.wrapped) return ub_.scan_cells(row.cells.data(), length);
-  // A soft-wrapped line: the marker may straddle rows, so go through text.
   plain_.clear();
   for (int c = 0; c < length; ++c) {
     const char32_t cp = row.cells[c].cp;

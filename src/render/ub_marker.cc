@@ -17,31 +17,34 @@ constexpr size_t longest_marker() {
 
 // For each byte, the markers that start with it: one table look-up per byte
 // of text instead of one substring search per marker.
-struct FirstByteTable {
-  std::array<uint8_t, 256> markers{};
-  FirstByteTable() {
-    for (size_t i = 0; i < kMarkerCount; ++i) {
-      markers[static_cast<unsigned char>(UbMarker::kMarkers[i][0])] |= 1u << i;
-    }
+constexpr std::array<uint8_t, 128> kFirstByte = [] {
+  std::array<uint8_t, 128> markers{};
+  for (size_t i = 0; i < kMarkerCount; ++i) {
+    markers[static_cast<unsigned char>(UbMarker::kMarkers[i][0])] |= 1u << i;
   }
-};
-const FirstByteTable kFirstByte;
+  return markers;
+}();
+
+// Whether one of the markers in `candidates` starts at i.
+template <typename CharAt>
+bool match_at(unsigned candidates, size_t i, size_t n, CharAt at) {
+  while (candidates != 0) {
+    const auto marker = UbMarker::kMarkers[__builtin_ctz(candidates)];
+    candidates &= candidates - 1;
+    if (n - i < marker.size()) continue;
+    size_t k = 1;
+    while (k < marker.size() && at(i + k) == static_cast<unsigned char>(marker[k])) ++k;
+    if (k == marker.size()) return true;
+  }
+  return false;
+}
 
 // Calls at(i) for the character at i of a text of n characters.
 template <typename CharAt>
 bool find_marker(size_t n, CharAt at) {
   for (size_t i = 0; i < n; ++i) {
-    const char32_t first = at(i);
-    if (first >= 0x80) continue;
-    unsigned candidates = kFirstByte.markers[first];
-    while (candidates != 0) {
-      const auto marker = UbMarker::kMarkers[__builtin_ctz(candidates)];
-      candidates &= candidates - 1;
-      if (n - i < marker.size()) continue;
-      size_t k = 1;
-      while (k < marker.size() && at(i + k) == static_cast<unsigned char>(marker[k])) ++k;
-      if (k == marker.size()) return true;
-    }
+    const unsigned candidates = UbMarker::candidates(at(i));
+    if (candidates != 0 && match_at(candidates, i, n, at)) return true;
   }
   return false;
 }
@@ -54,13 +57,16 @@ bool contains_ub_marker(std::string_view text) {
   });
 }
 
-bool UbMarker::scan_cells(const Cell* cells, int n) {
+unsigned UbMarker::candidates(char32_t c) { return c < 0x80 ? kFirstByte[c] : 0; }
+
+bool UbMarker::match_cells(const Cell* cells, int i, int n) {
   if (found_) return false;
   carry_.clear();
-  found_ = find_marker(static_cast<size_t>(n), [&](size_t i) {
-    const char32_t cp = cells[i].cp;
-    return cp == kBlank ? U' ' : cp;
-  });
+  found_ = match_at(candidates(cells[i].cp), static_cast<size_t>(i), static_cast<size_t>(n),
+                    [&](size_t k) {
+                      const char32_t cp = cells[k].cp;
+                      return cp == kBlank ? U' ' : cp;
+                    });
   return found_;
 }
 

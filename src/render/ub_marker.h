@@ -27,9 +27,12 @@ class UbMarker {
   /// Returns true for the row that holds the end of the first marker found.
   bool scan(std::string_view row_text, bool continues);
 
-  /// The same for a row that neither continues nor is continued: its cells
-  /// are scanned in place.
-  bool scan_cells(const Cell* cells, int n);
+  /// The markers that may start with c, a bit per entry of kMarkers; 0 for
+  /// most characters, so a caller can test every cell cheaply.
+  static unsigned candidates(char32_t c);
+  /// Whether a marker starts at cells[i] of a row of n cells that neither
+  /// continues nor is continued; the first one found counts.
+  bool match_cells(const Cell* cells, int i, int n);
 
   bool found() const { return found_; }
   void reset() { *this = UbMarker(); }

@@ -40,10 +40,15 @@ TEST(UbMarker, ScansCellsInPlace) {
   for (char c : std::string_view("x ERROR: AddressSanitizer: heap-use-after-free")) {
     cells.push_back(Cell{static_cast<char32_t>(c), Style{}});
   }
+  const int n = static_cast<int>(cells.size());
   UbMarker marker;
-  EXPECT_TRUE(marker.scan_cells(cells.data(), static_cast<int>(cells.size())));
-  UbMarker partial;
-  EXPECT_FALSE(partial.scan_cells(cells.data(), 20));
+  EXPECT_EQ(UbMarker::candidates(U'x'), 0u);
+  EXPECT_NE(UbMarker::candidates(U'E'), 0u);
+  EXPECT_FALSE(marker.match_cells(cells.data(), 0, n));
+  EXPECT_FALSE(marker.match_cells(cells.data(), 2, 20));  // cut short by the row's end
+  EXPECT_TRUE(marker.match_cells(cells.data(), 2, n));
+  EXPECT_TRUE(marker.found());
+  EXPECT_FALSE(marker.match_cells(cells.data(), 2, n));  // only the first counts
 }
 
 }  // namespace
