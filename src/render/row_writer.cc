@@ -79,14 +79,11 @@ void RowWriter::write(const Row& row) {
   const int length = row.visible_length();
   char* const start = out_.reserve(kMaxBytesPerRow);
   char* out = start;
-  // Rows of a soft-wrapped line are scanned as text, since a marker may
-  // straddle them; any other row is scanned cell by cell while written.
-  const bool joined = line_open_ || row.wrapped;
-  if (!ub_.found() && joined && scan_for_ub(row, length)) out = put(out, kAnchor);
-  bool scan = !ub_.found() && !joined;
+  const Cell* const cells = row.cells.data();
+  if (line_open_ && ub_.match_across(cells, length)) out = put(out, kAnchor);
+  bool scan = !ub_.found();
   bool marked_here = false;
 
-  const Cell* const cells = row.cells.data();
   const bool has_marks = !row.combining.empty();
   const Style* span = nullptr;  // style of the open span, if one is open
   for (int c = 0; c < length; ++c) {
@@ -118,6 +115,7 @@ void RowWriter::write(const Row& row) {
     }
   }
   if (span != nullptr) out = put(out, "</span>");
+  if (row.wrapped) ub_.carry_tail(cells, length);
   if (!row.wrapped) *out++ = '\n';
   line_open_ = row.wrapped;
   if (marked_here) {
@@ -133,17 +131,6 @@ void RowWriter::finish() {
   if (line_open_) out_.append("\n");
   line_open_ = false;
   out_.flush();
-}
-
-bool RowWriter::scan_for_ub(const Row& row, int length) {
-  plain_.clear();
-  for (int c = 0; c < length; ++c) {
-    const char32_t cp = row.cells[c].cp;
-    if (cp == kWideTail) continue;
-    // The markers are ASCII; any other character only has to break a match.
-    plain_.push_back(cp == kBlank ? ' ' : cp < 0x80 ? static_cast<char>(cp) : '\x80');
-  }
-  return ub_.scan(plain_, line_open_);
 }
 
 char* RowWriter::put_color_class(char* out, Color color, char kind) {

@@ -25,14 +25,12 @@ class RowWriter {
   void reset();
 
  private:
-  bool scan_for_ub(const Row& row, int length);
   char* open_span(char* out, const Style& style);
   static char* put_color_class(char* out, Color color, char kind);
 
   BufferedSink out_;
   UbMarker ub_;
   bool line_open_ = false;  // the last row written was soft-wrapped
-  std::string plain_;       // scratch: the row's text, for the UB scan
   // 24-bit colours get a class each, defined once at the end of the page;
   // past this many distinct ones an inline style keeps memory bounded.
   static constexpr size_t kMaxTruecolorClasses = 4096;

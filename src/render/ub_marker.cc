@@ -61,7 +61,6 @@ unsigned UbMarker::candidates(char32_t c) { return c < 0x80 ? kFirstByte[c] : 0;
 
 bool UbMarker::match_cells(const Cell* cells, int i, int n) {
   if (found_) return false;
-  carry_.clear();
   found_ = match_at(candidates(cells[i].cp), static_cast<size_t>(i), static_cast<size_t>(n),
                     [&](size_t k) {
                       const char32_t cp = cells[k].cp;
@@ -70,29 +69,34 @@ bool UbMarker::match_cells(const Cell* cells, int i, int n) {
   return found_;
 }
 
-bool UbMarker::scan(std::string_view row_text, bool continues) {
-  if (found_) return false;
-  if (!continues) carry_.clear();
-  bool hit;
-  if (carry_.empty()) {
-    hit = contains_ub_marker(row_text);
-  } else {
-    carry_.append(row_text);
-    hit = contains_ub_marker(carry_);
-  }
-  if (hit) {
-    found_ = true;
-    return true;
-  }
-  // The carried tail was already searched; only a marker that ends in the
-  // next row can still start inside it.
+namespace {
+
+// The markers are ASCII; any other character only has to break a match.
+char ascii_of(char32_t cp) {
+  if (cp == kBlank) return ' ';
+  return cp < 0x80 ? static_cast<char>(cp) : '\x80';
+}
+
+}  // namespace
+
+bool UbMarker::match_across(const Cell* cells, int n) {
+  if (found_ || carry_.empty()) return false;
   const size_t keep = longest_marker() - 1;
-  if (carry_.empty()) {
-    carry_.assign(row_text.substr(row_text.size() > keep ? row_text.size() - keep : 0));
-  } else if (carry_.size() > keep) {
-    carry_.erase(0, carry_.size() - keep);
+  for (int c = 0; c < n && carry_.size() < 2 * keep; ++c) {
+    if (cells[c].cp != kWideTail) carry_.push_back(ascii_of(cells[c].cp));
   }
-  return false;
+  found_ = contains_ub_marker(carry_);
+  carry_.clear();
+  return found_;
+}
+
+void UbMarker::carry_tail(const Cell* cells, int n) {
+  carry_.clear();
+  if (found_) return;
+  const int keep = static_cast<int>(longest_marker()) - 1;
+  for (int c = std::max(0, n - keep); c < n; ++c) {
+    if (cells[c].cp != kWideTail) carry_.push_back(ascii_of(cells[c].cp));
+  }
 }
 
 }  // namespace render

@@ -1,6 +1,6 @@
 #pragma once
-// UbMarker finds the first report of undefined behaviour in a log, row by
-// row as the renderer writes them, so the page can anchor and scroll there.
+// UbMarker finds the first report of undefined behaviour in a log, cell by
+// cell as the renderer writes rows, so the page can anchor and scroll there.
 
 #include <array>
 #include <string>
@@ -22,24 +22,25 @@ class UbMarker {
       "SIGILL: illegal instruction",
   };
 
-  /// Scans the plain text of one row. `continues` says the row continues the
-  /// previous one (a soft-wrapped line), so a marker may straddle the two.
-  /// Returns true for the row that holds the end of the first marker found.
-  bool scan(std::string_view row_text, bool continues);
-
   /// The markers that may start with c, a bit per entry of kMarkers; 0 for
   /// most characters, so a caller can test every cell cheaply.
   static unsigned candidates(char32_t c);
-  /// Whether a marker starts at cells[i] of a row of n cells that neither
-  /// continues nor is continued; the first one found counts.
+  /// Whether a marker starts at cells[i] of a row of n cells; the first one
+  /// found counts.
   bool match_cells(const Cell* cells, int i, int n);
+
+  /// A soft-wrapped line spans rows, and a marker may straddle two of them:
+  /// carry_tail() keeps the end of a row that wraps, match_across() looks
+  /// for a marker that starts there and ends in the next row.
+  void carry_tail(const Cell* cells, int n);
+  bool match_across(const Cell* cells, int n);
 
   bool found() const { return found_; }
   void reset() { *this = UbMarker(); }
 
  private:
   bool found_ = false;
-  std::string carry_;  // tail of the previous row, for markers across rows
+  std::string carry_;  // the end of a row that wraps, as ASCII
 };
 
 /// Whether `text` contains any of UbMarker::kMarkers.
