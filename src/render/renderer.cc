@@ -107,7 +107,6 @@ void Renderer::step(unsigned char byte) {
       }
       return;
     case State::kCsi:
-    case State::kCsiIgnore:
       if (byte == kEsc) {
         begin_sequence();
         state_ = State::kEscape;
@@ -119,9 +118,8 @@ void Renderer::step(unsigned char byte) {
         // An intermediate byte, or a private marker ('?' of the DEC modes).
         csi_private_ = true;
       } else if (byte >= 0x40 && byte < 0x7f) {
-        const bool ours = state_ == State::kCsi && !csi_private_;
         state_ = State::kGround;
-        if (ours) csi_dispatch(byte);
+        if (!csi_private_) csi_dispatch(byte);
       }
       return;
     case State::kString:

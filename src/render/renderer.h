@@ -37,7 +37,6 @@ class Renderer {
     kEscape,
     kEscapeIntermediate,
     kCsi,
-    kCsiIgnore,
     kString,
     kStringEscape,
   };
