@@ -15,8 +15,6 @@ constexpr int kMaxParam = 65535;
 // the rest of the log; past this length it is dropped and printing resumes.
 constexpr size_t kMaxStringLength = 1 << 20;
 
-constexpr bool is_printable_ascii(unsigned char b) { return b >= 0x20 && b < 0x7f; }
-
 }  // namespace
 
 Renderer::Renderer(Sink sink) : writer_(std::move(sink)) {}
@@ -27,10 +25,7 @@ void Renderer::feed(std::string_view bytes) {
   while (p < end) {
     if (state_ == State::kGround && utf8_need_ == 0 && is_printable_ascii(*p)) {
       // The common case: a run of plain text goes to the screen at once.
-      const auto* run = p;
-      while (run < end && is_printable_ascii(*run)) ++run;
-      screen_.print_ascii(p, static_cast<size_t>(run - p));
-      p = run;
+      p = screen_.print_ascii(p, end);
       continue;
     }
     if (state_ == State::kCsi) {
@@ -68,7 +63,7 @@ void Renderer::step(unsigned char byte) {
       } else if (byte < 0x20) {
         execute(byte);
       } else if (byte != 0x7f) {
-        screen_.print_ascii(&byte, 1);
+        screen_.print_ascii(&byte, &byte + 1);
       }
       return;
     case State::kEscape:
@@ -295,8 +290,9 @@ void Renderer::csi_dispatch(unsigned char final_byte) {
 
 // Reads a 256-colour or 24-bit colour after a 38/48/58 at params_[i], in
 // either form: colon sub-parameters (38:5:N, 38:2:[CS]:R:G:B) or the common
-// semicolon one (38;5;N, 38;2;R;G;B). Leaves i on the last parameter used.
-void Renderer::extended_color(size_t& i, Color& target) {
+// semicolon one (38;5;N, 38;2;R;G;B). Leaves i on the last parameter used;
+// a malformed colour leaves `target` as it was.
+Color Renderer::extended_color(size_t& i, Color target) {
   size_t group_end = i + 1;
   while (group_end < param_count_ && colon_[group_end]) ++group_end;
   auto value = [this](size_t k) { return k < param_count_ ? std::max(params_[k], 0) : 0; };
@@ -310,7 +306,7 @@ void Renderer::extended_color(size_t& i, Color& target) {
       target = rgb_color(value(r), value(r + 1), value(r + 2));
     }
     i = group_end - 1;
-    return;
+    return target;
   }
   const int kind = value(i + 1);
   if (kind == 5) {
@@ -322,6 +318,7 @@ void Renderer::extended_color(size_t& i, Color& target) {
   } else {
     i += 1;
   }
+  return target;
 }
 
 void Renderer::select_graphic_rendition() {
@@ -388,22 +385,20 @@ void Renderer::select_graphic_rendition() {
         pen.attributes &= ~kStrike;
         break;
       case 38:
-        extended_color(i, pen.fg);
+        pen.fg = extended_color(i, pen.fg);
         break;
       case 39:
         pen.fg = kDefaultColor;
         break;
       case 48:
-        extended_color(i, pen.bg);
+        pen.bg = extended_color(i, pen.bg);
         break;
       case 49:
         pen.bg = kDefaultColor;
         break;
-      case 58: {
-        Color underline_color;  // not drawn, but its parameters are consumed
-        extended_color(i, underline_color);
+      case 58:
+        extended_color(i, kDefaultColor);  // underline colour: not drawn
         break;
-      }
       default:
         if (p >= 30 && p <= 37)
           pen.fg = palette_color(p - 30);

@@ -48,7 +48,7 @@ class Renderer {
   void select_graphic_rendition();
   void decode_utf8(unsigned char byte);
   void abandon_utf8();
-  void extended_color(size_t& i, Color& target);
+  Color extended_color(size_t& i, Color target);
   int param(size_t i, int fallback) const;
   void step(unsigned char byte);
   void parameter_byte(unsigned char byte);

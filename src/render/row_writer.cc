@@ -73,6 +73,14 @@ char* put_hex6(char* out, uint32_t rgb) {
   return out;
 }
 
+char* put_marks(char* out, const Row& row, int column) {
+  for (const Combining& marks : row.combining) {
+    if (marks.column != column) continue;
+    for (size_t i = 0; i < marks.count; ++i) out = put_text(out, marks.marks[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 void RowWriter::write(const Row& row) {
@@ -84,37 +92,13 @@ void RowWriter::write(const Row& row) {
   bool scan = !ub_.found();
   bool marked_here = false;
 
-  const bool has_marks = !row.combining.empty();
-  const Style* span = nullptr;  // style of the open span, if one is open
-  for (int c = 0; c < length; ++c) {
-    const Cell& cell = cells[c];
-    const char32_t cp = cell.cp;
-    if (cp == kWideTail) continue;
-    if (span == nullptr ? !cell.style.is_default() : !(*span == cell.style)) {
-      if (span != nullptr) out = put(out, "</span>");
-      span = nullptr;
-      if (!cell.style.is_default()) {
-        out = open_span(out, cell.style);
-        span = &cell.style;
-      }
-    }
-    if (scan && UbMarker::candidates(cp) != 0 && ub_.match_cells(cells, c, length)) {
-      scan = false;
-      marked_here = true;
-    }
-    if (cp < 0x80 && kPlainAscii[cp]) {
-      *out++ = static_cast<char>(cp);
-    } else {
-      out = put_text(out, cp);
-    }
-    if (has_marks) {
-      for (const Combining& marks : row.combining) {
-        if (marks.column != c) continue;
-        for (size_t i = 0; i < marks.count; ++i) out = put_text(out, marks.marks[i]);
-      }
-    }
+  // Most rows hold neither wide characters nor combining marks: their loop
+  // skips those checks.
+  if (row.has_wide || !row.combining.empty()) {
+    out = write_cells<true>(out, row, length, scan, marked_here);
+  } else {
+    out = write_cells<false>(out, row, length, scan, marked_here);
   }
-  if (span != nullptr) out = put(out, "</span>");
   if (row.wrapped) ub_.carry_tail(cells, length);
   if (!row.wrapped) *out++ = '\n';
   line_open_ = row.wrapped;
@@ -125,6 +109,34 @@ void RowWriter::write(const Row& row) {
     out += kAnchor.size();
   }
   out_.commit(out);
+}
+
+template <bool kWideOrMarks>
+char* RowWriter::write_cells(char* out, const Row& row, int length, bool& scan, bool& marked) {
+  const Cell* const cells = row.cells.data();
+  for (int c = 0; c < length;) {
+    // One span per run of cells of one style.
+    const Style style = cells[c].style;
+    const bool styled = !style.is_default();
+    if (styled) out = open_span(out, style);
+    do {
+      const char32_t cp = cells[c].cp;
+      if (kWideOrMarks && cp == kWideTail) continue;
+      if (scan && c + 1 < length && UbMarker::candidates(cp, cells[c + 1].cp) != 0 &&
+          ub_.match_cells(cells, c, length)) {
+        scan = false;
+        marked = true;
+      }
+      if (cp < 0x80 && kPlainAscii[cp]) {
+        *out++ = static_cast<char>(cp);
+      } else {
+        out = put_text(out, cp);
+      }
+      if (kWideOrMarks) out = put_marks(out, row, c);
+    } while (++c < length && cells[c].style == style);
+    if (styled) out = put(out, "</span>");
+  }
+  return out;
 }
 
 void RowWriter::finish() {

@@ -25,6 +25,8 @@ class RowWriter {
   void reset();
 
  private:
+  template <bool kWideOrMarks>
+  char* write_cells(char* out, const Row& row, int length, bool& scan, bool& marked);
   char* open_span(char* out, const Style& style);
   static char* put_color_class(char* out, Color color, char kind);
 

@@ -59,24 +59,33 @@ void Screen::next_line_for_wrap() {
   }
 }
 
-void Screen::print_ascii(const unsigned char* text, size_t n) {
-  while (n > 0) {
+const unsigned char* Screen::print_ascii(const unsigned char* text, const unsigned char* end) {
+  while (text < end && is_printable_ascii(*text)) {
     wrap_if_pending();
     Row& row = current();
-    const int count = static_cast<int>(std::min<size_t>(n, kColumns - column_));
-    before_overwrite(row, column_, column_ + count);
-    Cell* cell = &row.cells[column_];
+    const int room = static_cast<int>(std::min<ptrdiff_t>(kColumns - column_, end - text));
+    Cell* const cell = &row.cells[column_];
     const Style pen = pen_;
-    for (int i = 0; i < count; ++i) cell[i] = Cell{text[i], pen};
+    int count = 0;
+    if (row.has_wide || !row.combining.empty()) {
+      // Rare: measure the run first, so what it overwrites can be mended.
+      while (count < room && is_printable_ascii(text[count])) ++count;
+      before_overwrite(row, column_, column_ + count);
+      for (int i = 0; i < count; ++i) cell[i] = Cell{text[i], pen};
+    } else {
+      for (; count < room && is_printable_ascii(text[count]); ++count) {
+        cell[count] = Cell{text[count], pen};
+      }
+    }
     column_ += count;
     row.used = std::max(row.used, column_);
     text += count;
-    n -= static_cast<size_t>(count);
     if (column_ == kColumns) {
       column_ = kColumns - 1;
       pending_wrap_ = true;
     }
   }
+  return text;
 }
 
 void Screen::print(char32_t cp, int width) {

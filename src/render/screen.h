@@ -13,13 +13,17 @@
 
 namespace render {
 
+constexpr bool is_printable_ascii(unsigned char b) { return b >= 0x20 && b < 0x7f; }
+
 class Screen {
  public:
   explicit Screen(RowWriter& writer) : writer_(writer) { tab_stops_reset(); }
 
   Style& pen() { return pen_; }
 
-  void print_ascii(const unsigned char* text, size_t n);
+  /// Prints the run of printable ASCII that starts at text; returns where
+  /// it ends. The hot path of every log.
+  const unsigned char* print_ascii(const unsigned char* text, const unsigned char* end);
   void print(char32_t cp, int width);
   void add_combining(char32_t mark);
 

@@ -1,6 +1,7 @@
 #pragma once
 // The graphic state of one terminal cell: colours and attributes.
 
+#include <bit>
 #include <cstdint>
 
 namespace render {
@@ -30,14 +31,18 @@ enum Attribute : uint32_t {
   kConceal = 64,
 };
 
+/// Packed into one 64-bit word: every cell carries one, and the writer
+/// compares neighbours' styles once per cell.
 struct Style {
-  Color fg = kDefaultColor;
-  Color bg = kDefaultColor;
-  uint32_t attributes = 0;
+  uint64_t fg : 26 = kDefaultColor;
+  uint64_t bg : 26 = kDefaultColor;
+  uint64_t attributes : 12 = 0;
 
-  friend bool operator==(const Style&, const Style&) = default;
-  bool is_default() const { return fg == kDefaultColor && bg == kDefaultColor && attributes == 0; }
+  uint64_t bits() const { return std::bit_cast<uint64_t>(*this); }
+  friend bool operator==(const Style& a, const Style& b) { return a.bits() == b.bits(); }
+  bool is_default() const { return bits() == 0; }
 };
+static_assert(sizeof(Style) == sizeof(uint64_t));
 
 /// Code points with a meaning of their own in a cell.
 inline constexpr char32_t kBlank = 0;              // never written, or erased

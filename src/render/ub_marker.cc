@@ -7,23 +7,11 @@ namespace render {
 
 namespace {
 
-constexpr size_t kMarkerCount = UbMarker::kMarkers.size();
-
 constexpr size_t longest_marker() {
   size_t n = 0;
   for (auto m : UbMarker::kMarkers) n = std::max(n, m.size());
   return n;
 }
-
-// For each byte, the markers that start with it: one table look-up per byte
-// of text instead of one substring search per marker.
-constexpr std::array<uint8_t, 128> kFirstByte = [] {
-  std::array<uint8_t, 128> markers{};
-  for (size_t i = 0; i < kMarkerCount; ++i) {
-    markers[static_cast<unsigned char>(UbMarker::kMarkers[i][0])] |= 1u << i;
-  }
-  return markers;
-}();
 
 // Whether one of the markers in `candidates` starts at i.
 template <typename CharAt>
@@ -43,7 +31,7 @@ bool match_at(unsigned candidates, size_t i, size_t n, CharAt at) {
 template <typename CharAt>
 bool find_marker(size_t n, CharAt at) {
   for (size_t i = 0; i < n; ++i) {
-    const unsigned candidates = UbMarker::candidates(at(i));
+    const unsigned candidates = i + 1 < n ? UbMarker::candidates(at(i), at(i + 1)) : 0;
     if (candidates != 0 && match_at(candidates, i, n, at)) return true;
   }
   return false;
@@ -57,12 +45,11 @@ bool contains_ub_marker(std::string_view text) {
   });
 }
 
-unsigned UbMarker::candidates(char32_t c) { return c < 0x80 ? kFirstByte[c] : 0; }
-
 bool UbMarker::match_cells(const Cell* cells, int i, int n) {
   if (found_) return false;
-  found_ = match_at(candidates(cells[i].cp), static_cast<size_t>(i), static_cast<size_t>(n),
-                    [&](size_t k) {
+  if (i + 1 >= n) return false;
+  found_ = match_at(candidates(cells[i].cp, cells[i + 1].cp), static_cast<size_t>(i),
+                    static_cast<size_t>(n), [&](size_t k) {
                       const char32_t cp = cells[k].cp;
                       return cp == kBlank ? U' ' : cp;
                     });

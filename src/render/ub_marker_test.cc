@@ -40,8 +40,9 @@ TEST(UbMarker, ScansCellsInPlace) {
   const auto cells = cells_of("x ERROR: AddressSanitizer: heap-use-after-free");
   const int n = static_cast<int>(cells.size());
   UbMarker marker;
-  EXPECT_EQ(UbMarker::candidates(U'x'), 0u);
-  EXPECT_NE(UbMarker::candidates(U'E'), 0u);
+  EXPECT_EQ(UbMarker::candidates(U'x', U' '), 0u);
+  EXPECT_EQ(UbMarker::candidates(U'E', U'x'), 0u);
+  EXPECT_NE(UbMarker::candidates(U'E', U'R'), 0u);
   EXPECT_FALSE(marker.match_cells(cells.data(), 0, n));
   EXPECT_FALSE(marker.match_cells(cells.data(), 2, 20));  // cut short by the row's end
   EXPECT_TRUE(marker.match_cells(cells.data(), 2, n));
