@@ -94,7 +94,7 @@ TEST_F(Cli, RenderOfAMissingFileFailsClearlyAndKeepsTheOldPage) {
 
 TEST_F(Cli, PtyCopiesTheBytesAndRendersThePage) {
   const Outcome r = run(cah() + " pty --html " + (dir_ / "p.html").string() +
-                        " -- sh -c 'printf \"\\033[32mok\\033[0m\\n\"; exit 7'");
+                        R"( -- sh -c 'printf "\033[32mok\033[0m\n"; exit 7')");
   EXPECT_EQ(r.status, 7);
   EXPECT_EQ(r.output, "\x1b[32mok\x1b[0m\r\n");
   const std::string html = read_file(dir_ / "p.html");

@@ -57,7 +57,7 @@ TEST(Pty, TermIsXterm256ColorWhateverOurs) {
 
 TEST(Pty, ExtraEnvironmentOverridesOurs) {
   setenv("CAH_PTY_TEST", "ours", 1);
-  Result r = run({.argv = {"sh", "-c", "printf '%s %s' \"$CAH_PTY_TEST\" \"$TERM\""},
+  Result r = run({.argv = {"sh", "-c", R"(printf '%s %s' "$CAH_PTY_TEST" "$TERM")"},
                   .env = {"CAH_PTY_TEST=theirs", "TERM=vt100"}});
   unsetenv("CAH_PTY_TEST");
   EXPECT_EQ(r.output, "theirs vt100");
