@@ -99,8 +99,11 @@ void RowWriter::write(const Row& row) {
   } else {
     out = write_cells<false>(out, row, length, scan, marked_here);
   }
-  if (row.wrapped) ub_.carry_tail(cells, length);
-  if (!row.wrapped) *out++ = '\n';
+  if (row.wrapped) {
+    ub_.carry_tail(cells, length);  // a marker may go on in the next row
+  } else {
+    *out++ = '\n';
+  }
   line_open_ = row.wrapped;
   if (marked_here) {
     // Once per log: make room for the anchor in front of the row.
