@@ -1,0 +1,28 @@
+#pragma once
+// The file:// backend: one file per object under a root directory, written
+// to a temporary name and renamed into place.
+
+#include <filesystem>
+
+#include "store/store.h"
+
+namespace store {
+
+class FileStore : public Store {
+ public:
+  explicit FileStore(std::filesystem::path root);
+
+  void put(std::string_view key, std::string_view bytes) override;
+  std::optional<std::string> get(std::string_view key) override;
+  std::optional<ObjectInfo> head(std::string_view key) override;
+  std::vector<ObjectInfo> list(std::string_view prefix) override;
+  void remove(std::string_view key) override;
+  std::string url() const override;
+
+ private:
+  std::filesystem::path path_of(std::string_view key) const;
+
+  std::filesystem::path root_;
+};
+
+}  // namespace store
