@@ -13,6 +13,8 @@ int run(int argc, char** argv) {
   int exit_status = 0;
   cli::add_render_command(app, exit_status);
   cli::add_pty_command(app, exit_status);
+  cli::add_crates_command(app, exit_status);
+  cli::add_sync_catalogue_command(app, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,8 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -21,8 +23,14 @@ struct Outcome {
   std::string output;  // stdout and stderr
 };
 
-Outcome run(const std::string& shell_command) {
-  const std::string command = shell_command + " 2>&1";
+enum class Capture { kBoth, kStdout, kStderr };
+
+// Runs a shell command; `output` is what it wrote to the captured streams.
+Outcome run(const std::string& shell_command, Capture capture = Capture::kBoth) {
+  const char* redirect = capture == Capture::kBoth     ? " 2>&1"
+                         : capture == Capture::kStdout ? " 2>/dev/null"
+                                                       : " 2>&1 >/dev/null";
+  const std::string command = shell_command + redirect;
   std::FILE* pipe = ::popen(command.c_str(), "r");
   Outcome result{-1, ""};
   char buffer[4096];
@@ -116,6 +124,78 @@ TEST_F(Cli, PtyOfAMissingCommandFailsClearly) {
 TEST_F(Cli, UnknownSubcommandIsAnError) {
   const Outcome r = run(cah() + " frobnicate");
   EXPECT_NE(r.status, 0);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+const char* const kDebianRegistry = "/usr/share/cargo/registry";
+
+TEST_F(Cli, CratesListsEveryCrateOfALocalRegistry) {
+  std::set<std::string> folders;
+  for (const auto& entry : fs::directory_iterator(kDebianRegistry)) folders.insert(entry.path());
+  ASSERT_FALSE(folders.empty()) << "the test set-up must install librust-*-dev packages";
+  const Outcome r = run(cah() + " crates --registry " + kDebianRegistry, Capture::kStdout);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto lines = lines_of(r.output);
+  ASSERT_GT(lines.size(), 1u);
+  EXPECT_EQ(lines[0].substr(0, 4), "name");
+  // One line per crate; Debian has a folder per crate and version.
+  std::set<std::string> names;
+  for (size_t i = 1; i < lines.size(); ++i) names.insert(lines[i].substr(0, lines[i].find(' ')));
+  EXPECT_EQ(names.size(), lines.size() - 1);
+  EXPECT_LE(names.size(), folders.size());
+  EXPECT_GE(names.size(), folders.size() * 9 / 10);
+}
+
+TEST_F(Cli, CrateListErrorsAreOneLineEachAndTheGoodEntriesStillCount) {
+  std::ofstream(dir_ / "list.txt") << "regex nosuch-crate-xyz\nbad@ 1nope regex@0.0.1\n";
+  const std::string command = cah() + " crates --registry " + kDebianRegistry + " --crate-list " +
+                              (dir_ / "list.txt").string();
+  const Outcome out = run(command, Capture::kStdout);
+  const Outcome err = run(command, Capture::kStderr);
+  EXPECT_EQ(out.status, 1);
+  const auto listed = lines_of(out.output);
+  ASSERT_EQ(listed.size(), 2u) << out.output;
+  EXPECT_EQ(listed[1].substr(0, 6), "regex ");
+  std::vector<std::string> errors;
+  for (const auto& line : lines_of(err.output)) {
+    if (line.find("error:") != std::string::npos) errors.push_back(line);
+  }
+  ASSERT_EQ(errors.size(), 4u) << err.output;
+  EXPECT_NE(errors[0].find("list.txt:2: 'bad@'"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("list.txt:2: '1nope'"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[2].find("unknown crate 'nosuch-crate-xyz'"), std::string::npos) << errors[2];
+  EXPECT_NE(errors[3].find("unknown version 'regex@0.0.1'"), std::string::npos) << errors[3];
+}
+
+TEST_F(Cli, SyncCatalogueWritesTheSnapshotThatCratesReads) {
+  const std::string store = "file://" + (dir_ / "store").string();
+  const Outcome first =
+      run(cah() + " sync-catalogue --registry " + kDebianRegistry + " --store " + store);
+  ASSERT_EQ(first.status, 0) << first.output;
+  const std::string crates_json = read_file(dir_ / "store/crates.json");
+  EXPECT_EQ(crates_json.substr(0, 3), "[[\"");
+  EXPECT_EQ(read_file(dir_ / "store/downloads.json").substr(0, 2), "{\"");
+
+  const Outcome again =
+      run(cah() + " sync-catalogue --registry " + kDebianRegistry + " --store " + store);
+  EXPECT_EQ(again.status, 0);
+  EXPECT_NE(again.output.find("nothing to do"), std::string::npos) << again.output;
+
+  const Outcome listed = run(cah() + " crates --crates 3 --store " + store, Capture::kStdout);
+  ASSERT_EQ(listed.status, 0) << listed.output;
+  EXPECT_EQ(lines_of(listed.output).size(), 4u) << listed.output;
+}
+
+TEST_F(Cli, CratesWithoutACatalogueSaysWhatToDo) {
+  const Outcome r = run(cah() + " crates --store file://" + (dir_ / "empty").string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("run `crater-at-home sync-catalogue`"), std::string::npos) << r.output;
 }
 
 // A real cargo build through the pty: cargo sees a terminal and colours its
