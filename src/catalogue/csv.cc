@@ -67,22 +67,7 @@ void CsvReader::feed(std::string_view bytes) {
         bytes_.append(run, p);
         check_size();
         if (p == end) break;
-        switch (*p++) {
-          case ',':
-            end_field();
-            state_ = State::kFieldStart;
-            break;
-          case '\n':
-            ++line_;
-            end_record();
-            break;
-          case '\r':
-            end_record();
-            after_cr_ = true;
-            break;
-          default:
-            fail(line_, "a quote inside an unquoted field");
-        }
+        if (!end_of_field(*p++)) fail(line_, "a quote inside an unquoted field");
         break;
       }
       case State::kQuoted: {
@@ -99,25 +84,12 @@ void CsvReader::feed(std::string_view bytes) {
         break;
       }
       case State::kQuoteInQuoted:
-        switch (*p++) {
-          case '"':  // a doubled quote stands for one
-            bytes_ += '"';
-            state_ = State::kQuoted;
-            break;
-          case ',':
-            end_field();
-            state_ = State::kFieldStart;
-            break;
-          case '\n':
-            ++line_;
-            end_record();
-            break;
-          case '\r':
-            end_record();
-            after_cr_ = true;
-            break;
-          default:
-            fail(line_, "a character after the closing quote of a field");
+        if (*p == '"') {  // a doubled quote stands for one
+          ++p;
+          bytes_ += '"';
+          state_ = State::kQuoted;
+        } else if (!end_of_field(*p++)) {
+          fail(line_, "a character after the closing quote of a field");
         }
         break;
     }
@@ -134,6 +106,27 @@ void CsvReader::finish() {
 void CsvReader::end_field() {
   ends_.push_back(bytes_.size());
   check_size();
+}
+
+// What may follow a field: ',' starts the next one, a line break ends the
+// record. False for anything else.
+bool CsvReader::end_of_field(char c) {
+  switch (c) {
+    case ',':
+      end_field();
+      state_ = State::kFieldStart;
+      return true;
+    case '\n':
+      ++line_;
+      end_record();
+      return true;
+    case '\r':
+      end_record();
+      after_cr_ = true;
+      return true;
+    default:
+      return false;
+  }
 }
 
 void CsvReader::end_record() {

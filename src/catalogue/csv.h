@@ -89,6 +89,7 @@ class CsvReader {
     kQuoteInQuoted  // a quote inside a quoted field: doubled, or the end
   };
 
+  bool end_of_field(char c);
   void end_field();
   void end_record();
   void check_size();
