@@ -62,9 +62,10 @@ CrateList parse_crate_list(std::string_view text, std::string_view origin) {
       if (why.empty()) {
         list.requests.push_back(std::move(request));
       } else {
-        list.errors.push_back(std::string(origin) + ":" + std::to_string(line_number) + ": '" +
-                              entry + "': " + why +
-                              " (expected NAME, NAME@VERSION or NAME/VERSION)");
+        std::string error(origin);
+        error += ":" + std::to_string(line_number) + ": '" + entry + "': " + why;
+        error += " (expected NAME, NAME@VERSION or NAME/VERSION)";
+        list.errors.push_back(std::move(error));
       }
     }
     if (end == text.size()) break;

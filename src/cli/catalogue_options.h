@@ -21,8 +21,8 @@ inline constexpr std::string_view kCratesIoDbDump = "https://static.crates.io/db
 struct CatalogueSource {
   std::string registry = "crates-io";
   std::string db_dump;  // a file or a URL
-  std::string store = "";
-  std::string bucket = "";
+  std::string store;
+  std::string bucket;
 
   void add_options(CLI::App& command);
   /// --store, or s3://BUCKET for --bucket, or the default ./results.

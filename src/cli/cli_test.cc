@@ -197,15 +197,15 @@ TEST_F(Cli, SyncCatalogueWritesTheSnapshotThatCratesReads) {
 TEST_F(Cli, CratesReadsADbDumpFromAUrl) {
   const fs::path data = dir_ / "2026-11-30-020000/data";
   fs::create_directories(data);
-  std::ofstream(data / "crates.csv") << "id,name,description\n1,alpha,\"multi\nline, \"\"quoted\"\"\"\n"
-                                        "2,beta,plain\n3,gamma,all yanked\n";
-  std::ofstream(data / "versions.csv")
-      << "checksum,crate_id,id,num,yanked\n"
-      << std::string(64, 'a') << ",1,10,1.0.0,f\n"
-      << std::string(64, 'b') << ",1,11,2.0.0-rc.1,f\n"
-      << std::string(64, 'c') << ",2,12,0.3.0,f\n"
-      << std::string(64, 'd') << ",2,13,0.4.0,t\n"
-      << std::string(64, 'e') << ",3,14,1.0.0,t\n";
+  std::ofstream(data / "crates.csv")
+      << "id,name,description\n1,alpha,\"multi\nline, \"\"quoted\"\"\"\n"
+         "2,beta,plain\n3,gamma,all yanked\n";
+  std::ofstream(data / "versions.csv") << "checksum,crate_id,id,num,yanked\n"
+                                       << std::string(64, 'a') << ",1,10,1.0.0,f\n"
+                                       << std::string(64, 'b') << ",1,11,2.0.0-rc.1,f\n"
+                                       << std::string(64, 'c') << ",2,12,0.3.0,f\n"
+                                       << std::string(64, 'd') << ",2,13,0.4.0,t\n"
+                                       << std::string(64, 'e') << ",3,14,1.0.0,t\n";
   std::ofstream(data / "version_downloads.csv")
       << "date,downloads,version_id\n2026-11-29,5,10\n2026-11-29,7,11\n2026-11-28,40,12\n";
   ASSERT_EQ(run("tar czf " + (dir_ / "db-dump.tar.gz").string() + " -C " + dir_.string() +
@@ -213,16 +213,16 @@ TEST_F(Cli, CratesReadsADbDumpFromAUrl) {
                 .status,
             0);
   const std::string env = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " ";
-  const Outcome r = run(env + cah() + " crates --db-dump file://" +
-                            (dir_ / "db-dump.tar.gz").string(),
-                        Capture::kStdout);
+  const Outcome r =
+      run(env + cah() + " crates --db-dump file://" + (dir_ / "db-dump.tar.gz").string(),
+          Capture::kStdout);
   ASSERT_EQ(r.status, 0) << r.output;
-  EXPECT_EQ(lines_of(r.output), (std::vector<std::string>{"name   version  downloads",
-                                                          "beta   0.3.0    40",
-                                                          "alpha  1.0.0    12"}));
+  EXPECT_EQ(lines_of(r.output),
+            (std::vector<std::string>{"name   version  downloads", "beta   0.3.0    40",
+                                      "alpha  1.0.0    12"}));
   EXPECT_TRUE(fs::exists(dir_ / "cache/crater-at-home/db-dump.tar.gz"));
-  const Outcome from_file =
-      run(cah() + " crates --rev --db-dump " + (dir_ / "db-dump.tar.gz").string(), Capture::kStdout);
+  const Outcome from_file = run(
+      cah() + " crates --rev --db-dump " + (dir_ / "db-dump.tar.gz").string(), Capture::kStdout);
   EXPECT_EQ(lines_of(from_file.output)[1], "alpha  1.0.0    12");
 }
 

@@ -74,7 +74,7 @@ int sync_catalogue(const SyncOptions& options) {
   auto store = store::open_store(options.source.store_url());
   if (const auto age = catalogue::snapshot_age(*store);
       age && *age < catalogue::kSnapshotMaxAge && !options.force) {
-    const auto hours = std::chrono::duration_cast<std::chrono::minutes>(*age).count() / 60.0;
+    const double hours = std::chrono::duration<double, std::ratio<3600>>(*age).count();
     std::fprintf(stderr,
                  "crater-at-home: the catalogue snapshot in %s is %.1f h old, under 24 h: "
                  "nothing to do (--force remakes it)\n",
