@@ -1,0 +1,102 @@
+#pragma once
+// The messages inside frames: the Job the server sends (kJob) and the
+// JobResult the agent answers with (kResult), as JSON. Reading checks every
+// field and rejects unknown ones, naming the field ("job.commands[1].argv"),
+// since server and agent are built from the same tree and any mismatch is
+// a bug to see at once.
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agent {
+
+/// Where the crate's source is inside the container.
+struct Source {
+  enum class Kind : uint8_t { kDirectory, kArchive };
+  Kind kind = Kind::kDirectory;
+  /// An unpacked crate, or a .crate file (a gzipped tar) for the agent to unpack.
+  std::string path;
+
+  friend bool operator==(const Source&, const Source&) = default;
+};
+
+struct CommandSpec {
+  /// Run directly, not through a shell; argv[0] is looked up in PATH.
+  std::vector<std::string> argv;
+  /// Whether the command's pty output is sent as kOutput frames; setup steps
+  /// (fetching, building the tool) are usually run quietly.
+  bool show_output = true;
+
+  friend bool operator==(const CommandSpec&, const CommandSpec&) = default;
+};
+
+struct Timeouts {
+  /// For the whole job.
+  uint32_t wall_seconds = 0;
+  /// For a command that prints nothing, e.g. a test stuck waiting.
+  uint32_t no_output_seconds = 0;
+
+  friend bool operator==(const Timeouts&, const Timeouts&) = default;
+};
+
+struct Job {
+  std::string crate;
+  std::string version;
+  Source source;
+  std::string toolchain;
+  /// Run in order in the crate's source directory.
+  std::vector<CommandSpec> commands;
+  /// Added to the agent's own environment for every command.
+  std::map<std::string, std::string> env;
+  Timeouts timeouts;
+
+  friend bool operator==(const Job&, const Job&) = default;
+};
+
+struct CommandResult {
+  /// Exactly one of the two: how the command ended.
+  std::optional<int> exit_code;  // 0..255
+  std::optional<int> signal;     // 1..64
+  double wall_seconds = 0;
+
+  friend bool operator==(const CommandResult&, const CommandResult&) = default;
+};
+
+enum class Timeout : uint8_t { kNone, kWall, kNoOutput };
+
+struct JobResult {
+  /// The commands that ran, in order: fewer than the job's if one was cut
+  /// short by a timeout or the OOM killer.
+  std::vector<CommandResult> commands;
+  Timeout timed_out = Timeout::kNone;  // JSON: null, "wall", "no-output"
+  bool oom_killed = false;
+  double wall_seconds = 0;
+  uint64_t peak_memory_bytes = 0;
+
+  friend bool operator==(const JobResult&, const JobResult&) = default;
+};
+
+// nlohmann::json conversions. from_json throws ProtocolError (protocol.h)
+// naming the first bad field.
+void to_json(nlohmann::json& out, const CommandSpec& command);
+void from_json(const nlohmann::json& in, CommandSpec& command);
+void to_json(nlohmann::json& out, const Job& job);
+void from_json(const nlohmann::json& in, Job& job);
+void to_json(nlohmann::json& out, const CommandResult& result);
+void from_json(const nlohmann::json& in, CommandResult& result);
+void to_json(nlohmann::json& out, const JobResult& result);
+void from_json(const nlohmann::json& in, JobResult& result);
+
+/// Frame payloads. to_payload throws ProtocolError for a string that is not
+/// UTF-8 (JSON cannot carry it); the parsers reject text that is not JSON.
+std::string to_payload(const Job& job);
+std::string to_payload(const JobResult& result);
+Job parse_job(std::string_view payload);
+JobResult parse_job_result(std::string_view payload);
+
+}  // namespace agent

@@ -1,0 +1,162 @@
+#include "agent/job.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "agent/protocol.h"
+
+namespace agent {
+namespace {
+
+using nlohmann::json;
+
+Job miri_job() {
+  return Job{
+      .crate = "serde",
+      .version = "1.0.200",
+      .source = {.kind = Source::Kind::kArchive, .path = "/crates/serde-1.0.200.crate"},
+      .toolchain = "nightly-2024-05-01",
+      .commands = {{.argv = {"cargo", "miri", "setup"}, .show_output = false},
+                   {.argv = {"cargo", "miri", "test", "--features=std", ""}}},
+      .env = {{"MIRIFLAGS", "-Zmiri-disable-isolation"}, {"EMPTY", ""}},
+      .timeouts = {.wall_seconds = 900, .no_output_seconds = 300},
+  };
+}
+
+JobResult miri_result() {
+  return JobResult{
+      .commands = {{.exit_code = 0, .wall_seconds = 12.5}, {.signal = 9, .wall_seconds = 887.25}},
+      .timed_out = Timeout::kWall,
+      .oom_killed = false,
+      .wall_seconds = 900.0,
+      .peak_memory_bytes = uint64_t{5} << 32,
+  };
+}
+
+// The error parse_job gives after `change` is made to a good job's JSON.
+std::string job_error(const std::function<void(json&)>& change) {
+  json value = miri_job();
+  change(value);
+  try {
+    parse_job(value.dump());
+  } catch (const ProtocolError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string result_error(const std::function<void(json&)>& change) {
+  json value = miri_result();
+  change(value);
+  try {
+    parse_job_result(value.dump());
+  } catch (const ProtocolError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Job, RoundTrips) {
+  const Job job = miri_job();
+  EXPECT_EQ(parse_job(to_payload(job)), job);
+  EXPECT_EQ(json(job).get<Job>(), job);
+  Job directory = job;
+  directory.source = {.kind = Source::Kind::kDirectory, .path = "/build/serde"};
+  EXPECT_EQ(parse_job(to_payload(directory)), directory);
+}
+
+TEST(Job, HasTheDocumentedShape) {
+  const json value = json::parse(to_payload(miri_job()));
+  EXPECT_EQ(value["source"],
+            json::parse(R"({"kind":"archive","path":"/crates/serde-1.0.200.crate"})"));
+  EXPECT_EQ(value["commands"][0],
+            json::parse(R"({"argv":["cargo","miri","setup"],"show_output":false})"));
+  EXPECT_EQ(value["timeouts"], json::parse(R"({"wall_seconds":900,"no_output_seconds":300})"));
+}
+
+TEST(Job, ErrorsNameTheField) {
+  EXPECT_EQ(job_error([](json& j) { j.erase("crate"); }), "job.crate: missing");
+  EXPECT_EQ(job_error([](json& j) { j["crate"] = ""; }), "job.crate: must not be empty");
+  EXPECT_EQ(job_error([](json& j) { j["extra"] = 1; }), "job.extra: unknown field");
+  EXPECT_EQ(job_error([](json& j) { j["commands"][1]["argv"][2] = 3; }),
+            "job.commands[1].argv[2]: expected a string");
+  EXPECT_EQ(job_error([](json& j) { j["commands"][0]["argv"] = json::array(); }),
+            "job.commands[0].argv: expected a non-empty array");
+  EXPECT_EQ(job_error([](json& j) { j["commands"][0]["argv"][0] = ""; }),
+            "job.commands[0].argv[0]: must not be empty");
+  EXPECT_EQ(job_error([](json& j) { j["commands"][0]["argv"][1] = std::string("a\0b", 3); }),
+            "job.commands[0].argv[1]: contains a NUL byte");
+  EXPECT_EQ(job_error([](json& j) { j["commands"][0]["show_output"] = "yes"; }),
+            "job.commands[0].show_output: expected true or false");
+  EXPECT_EQ(job_error([](json& j) { j["commands"] = json::array(); }),
+            "job.commands: expected a non-empty array");
+  EXPECT_EQ(job_error([](json& j) { j["source"]["kind"] = "git"; }),
+            "job.source.kind: expected \"directory\" or \"archive\", not \"git\"");
+  EXPECT_EQ(job_error([](json& j) { j["source"]["path"] = "crates/x.crate"; }),
+            "job.source.path: must be an absolute path");
+  EXPECT_EQ(job_error([](json& j) { j["env"]["A=B"] = "c"; }),
+            "job.env: \"A=B\" cannot be an environment variable's name");
+  EXPECT_EQ(job_error([](json& j) { j["env"]["RUSTFLAGS"] = 1; }),
+            "job.env.RUSTFLAGS: expected a string");
+  EXPECT_EQ(job_error([](json& j) { j["timeouts"]["wall_seconds"] = 0; }),
+            "job.timeouts.wall_seconds: must be from 1 to 4294967295");
+  EXPECT_EQ(job_error([](json& j) { j["timeouts"]["no_output_seconds"] = -5; }),
+            "job.timeouts.no_output_seconds: expected a non-negative integer");
+  EXPECT_EQ(job_error([](json& j) { j["timeouts"]["wall_seconds"] = 1.5; }),
+            "job.timeouts.wall_seconds: expected a non-negative integer");
+  EXPECT_EQ(job_error([](json& j) { j = json::array(); }), "job: expected an object");
+}
+
+TEST(Job, RejectsTextThatIsNotJson) {
+  EXPECT_THROW(parse_job("{\"crate\":"), ProtocolError);
+  EXPECT_THROW(parse_job(""), ProtocolError);
+  EXPECT_THROW(parse_job_result("\xff"), ProtocolError);
+}
+
+TEST(Job, RefusesToSendStringsThatAreNotUtf8) {
+  Job job = miri_job();
+  job.env["BAD"] = "\xff";
+  EXPECT_THROW(to_payload(job), ProtocolError);
+}
+
+TEST(JobResult, RoundTrips) {
+  const JobResult result = miri_result();
+  EXPECT_EQ(parse_job_result(to_payload(result)), result);
+  JobResult quiet;
+  EXPECT_EQ(parse_job_result(to_payload(quiet)), quiet);
+  quiet.timed_out = Timeout::kNoOutput;
+  quiet.oom_killed = true;
+  EXPECT_EQ(parse_job_result(to_payload(quiet)), quiet);
+}
+
+TEST(JobResult, HasTheDocumentedShape) {
+  const json value = json::parse(to_payload(miri_result()));
+  EXPECT_EQ(value["timed_out"], "wall");
+  EXPECT_EQ(value["commands"][1],
+            json::parse(R"({"exit_code":null,"signal":9,"wall_seconds":887.25})"));
+  EXPECT_EQ(json::parse(to_payload(JobResult{}))["timed_out"], nullptr);
+}
+
+TEST(JobResult, ErrorsNameTheField) {
+  EXPECT_EQ(result_error([](json& j) { j["commands"][0]["signal"] = 6; }),
+            "result.commands[0]: needs exactly one of exit_code and signal");
+  EXPECT_EQ(result_error([](json& j) { j["commands"][1]["signal"] = nullptr; }),
+            "result.commands[1]: needs exactly one of exit_code and signal");
+  EXPECT_EQ(result_error([](json& j) { j["commands"][0]["exit_code"] = 256; }),
+            "result.commands[0].exit_code: must be from 0 to 255");
+  EXPECT_EQ(result_error([](json& j) { j["commands"][1]["signal"] = 0; }),
+            "result.commands[1].signal: must be from 1 to 64");
+  EXPECT_EQ(result_error([](json& j) { j["timed_out"] = "cpu"; }),
+            "result.timed_out: expected null, \"wall\" or \"no-output\", not \"cpu\"");
+  EXPECT_EQ(result_error([](json& j) { j["wall_seconds"] = -1; }),
+            "result.wall_seconds: must be a non-negative number");
+  EXPECT_EQ(result_error([](json& j) { j["oom_killed"] = 0; }),
+            "result.oom_killed: expected true or false");
+  EXPECT_EQ(result_error([](json& j) { j.erase("peak_memory_bytes"); }),
+            "result.peak_memory_bytes: missing");
+}
+
+}  // namespace
+}  // namespace agent
