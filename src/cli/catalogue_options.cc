@@ -7,6 +7,7 @@
 #include "catalogue/local_registry.h"
 #include "catalogue/snapshot.h"
 #include "registry/download.h"
+#include "registry/sha256.h"
 #include "store/store.h"
 
 namespace cli {
@@ -17,8 +18,8 @@ namespace {
 
 bool is_url(std::string_view text) { return text.find("://") != std::string_view::npos; }
 
-// Downloads land in the user's cache, so a second look at the same dump
-// does not fetch 400 MB again.
+// Downloads land in the user's cache, one file per URL, so a second look at
+// the same dump within a day does not fetch it again.
 fs::path cache_dir() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
     return fs::path(xdg) / "crater-at-home";
@@ -54,9 +55,16 @@ catalogue::Catalogue CatalogueSource::load_db_dump(
   fs::path file = file_or_url;
   if (is_url(file_or_url)) {
     fs::create_directories(cache_dir());
-    file = cache_dir() / "db-dump.tar.gz";
-    notes.push_back("downloading " + file_or_url + " to " + file.string());
-    registry::download(file_or_url, file);
+    file = cache_dir() / ("db-dump-" + registry::sha256(file_or_url).substr(0, 16) + ".tar.gz");
+    std::error_code ec;
+    const auto modified = fs::last_write_time(file, ec);
+    if (!ec && fs::file_time_type::clock::now() - modified < catalogue::kSnapshotMaxAge) {
+      notes.push_back("using " + file.string() + ", downloaded from " + file_or_url +
+                      " less than 24 h ago");
+    } else {
+      notes.push_back("downloading " + file_or_url + " to " + file.string());
+      registry::download(file_or_url, file);
+    }
   }
   catalogue::DbDump dump = catalogue::read_db_dump(file, pinned);
   notes.push_back("catalogue: " + std::to_string(dump.crates.size()) + " crates from " +

@@ -220,7 +220,16 @@ TEST_F(Cli, CratesReadsADbDumpFromAUrl) {
   EXPECT_EQ(lines_of(r.output),
             (std::vector<std::string>{"name   version  downloads", "beta   0.3.0    40",
                                       "alpha  1.0.0    12"}));
-  EXPECT_TRUE(fs::exists(dir_ / "cache/crater-at-home/db-dump.tar.gz"));
+  size_t cached = 0;
+  for (const auto& entry : fs::directory_iterator(dir_ / "cache/crater-at-home")) {
+    cached += entry.path().filename().string().starts_with("db-dump-");
+  }
+  EXPECT_EQ(cached, 1u);
+  // A second look within a day uses the cached copy.
+  const Outcome again =
+      run(env + cah() + " crates --db-dump file://" + (dir_ / "db-dump.tar.gz").string(),
+          Capture::kStderr);
+  EXPECT_NE(again.output.find("less than 24 h ago"), std::string::npos) << again.output;
   const Outcome from_file = run(
       cah() + " crates --rev --db-dump " + (dir_ / "db-dump.tar.gz").string(), Capture::kStdout);
   EXPECT_EQ(lines_of(from_file.output)[1], "alpha  1.0.0    12");
