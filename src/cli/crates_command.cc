@@ -7,7 +7,6 @@
 #include <memory>
 #include <random>
 
-#include "catalogue/local_registry.h"
 #include "catalogue/snapshot.h"
 #include "cli/catalogue_options.h"
 #include "cli/commands.h"
