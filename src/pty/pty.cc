@@ -57,7 +57,7 @@ int status_of(int wait_status) {
 }
 
 /// In the forked child: only async-signal-safe calls until exec.
-[[noreturn]] void exec_child(char** argv, char** envp, int error_pipe) {
+[[noreturn]] void exec_child(char** argv, char** envp, const char* directory, int error_pipe) {
   // Ignored signals and the mask survive exec. The child starts clean, as on
   // a fresh terminal, whether we were started under nohup, with `&` (SIGINT
   // ignored) or by something blocking signals; the ones we forward must work.
@@ -65,8 +65,10 @@ int status_of(int wait_status) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  environ = envp;  // so that execvp searches the child's PATH
-  execvp(argv[0], argv);
+  if (*directory == '\0' || chdir(directory) == 0) {
+    environ = envp;  // so that execvp searches the child's PATH
+    execvp(argv[0], argv);
+  }
   int error = errno;
   while (write(error_pipe, &error, sizeof error) < 0 && errno == EINTR) {
   }
@@ -78,8 +80,8 @@ int status_of(int wait_status) {
 ExecError::ExecError(int error, const std::string& program)
     : std::system_error(error, std::generic_category(), "cannot run '" + program + "'") {}
 
-Child::Child(const Command& command) {
-  if (command.argv.empty()) throw std::invalid_argument("pty::Child: empty command");
+Spawned spawn(const Command& command) {
+  if (command.argv.empty()) throw std::invalid_argument("pty::spawn: empty command");
   const std::string& program = command.argv[0];
   std::vector<std::string> argv_strings = command.argv;
   std::vector<std::string> env_strings = child_environment(command);
@@ -100,13 +102,13 @@ Child::Child(const Command& command) {
   int master = -1;
   // Default termios: ONLCR stays on, so "\n" reaches us as "\r\n", as a
   // terminal shows it.
-  pid_ = forkpty(&master, nullptr, nullptr, &size);
-  if (pid_ < 0) {
+  const pid_t pid = forkpty(&master, nullptr, nullptr, &size);
+  if (pid < 0) {
     throw std::system_error(errno, std::generic_category(),
                             "cannot run '" + program + "': no pseudo-terminal");
   }
-  if (pid_ == 0) exec_child(argv.data(), envp.data(), error_write.get());
-  master_.reset(master);
+  if (pid == 0) exec_child(argv.data(), envp.data(), command.directory.c_str(), error_write.get());
+  Spawned spawned{pid, Fd(master)};
   fcntl(master, F_SETFD, FD_CLOEXEC);
   fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
   error_write.reset();
@@ -116,9 +118,17 @@ Child::Child(const Command& command) {
   while ((n = read(error_read.get(), &error, sizeof error)) < 0 && errno == EINTR) {
   }
   if (n > 0) {
-    reap(true);
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
     throw ExecError(error, program);
   }
+  return spawned;
+}
+
+Child::Child(const Command& command) {
+  Spawned spawned = spawn(command);
+  pid_ = spawned.pid;
+  master_ = std::move(spawned.master);
 }
 
 Child::~Child() {

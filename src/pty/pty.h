@@ -26,6 +26,8 @@ struct Command {
   /// "NAME=value" entries added to our environment and TERM=xterm-256color;
   /// they override both.
   std::vector<std::string> env = {};
+  /// Where the command starts; empty: our working directory.
+  std::string directory = {};
 };
 
 /// The command could not be executed (missing, not executable, ...).
@@ -36,6 +38,19 @@ class ExecError : public std::system_error {
   /// The status a shell would report: 127 if not found, else 126.
   int status() const { return code().value() == ENOENT ? 127 : 126; }
 };
+
+/// A process just started on a new pty: the step under Child, for callers
+/// that run their own poll loop over the terminal.
+struct Spawned {
+  pid_t pid = -1;
+  Fd master;  // non-blocking, close-on-exec
+};
+
+/// Starts the command as a session leader whose controlling terminal is a
+/// new kColumns x kRows pty; returns once it has exec'd. Throws ExecError if
+/// the exec failed (the child is then reaped), std::system_error if no pty
+/// or process could be made.
+Spawned spawn(const Command& command);
 
 /// A running child, session leader with the pty as controlling terminal.
 /// We hold only the master side: we never write to the child's terminal and

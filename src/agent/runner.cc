@@ -1,0 +1,233 @@
+#include "agent/runner.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "agent/command_process.h"
+#include "agent/crate_args.h"
+#include "agent/memory_meter.h"
+#include "agent/process_tree.h"
+#include "agent/workspace.h"
+#include "pty/pty.h"
+
+namespace agent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// After a command exits, a grandchild may still hold the terminal open; we
+// stop reading once it has been quiet this long, or after kDrainLimit even
+// if it keeps writing (it is killed right after).
+constexpr auto kQuiet = std::chrono::milliseconds(100);
+constexpr auto kDrainLimit = std::chrono::seconds(1);
+// How often a running command's exit is checked when its terminal is quiet
+// (a grandchild holding the terminal keeps the pty from hanging up).
+constexpr auto kCheckInterval = std::chrono::milliseconds(100);
+
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+std::vector<std::string> expand_crate_args(const std::vector<std::string>& argv,
+                                           const std::vector<std::string>& crate_args) {
+  std::vector<std::string> result;
+  for (const auto& arg : argv) {
+    if (arg == "{crate_args}") {
+      result.insert(result.end(), crate_args.begin(), crate_args.end());
+    } else {
+      result.push_back(arg);
+    }
+  }
+  return result;
+}
+
+/// When a command must be cut short.
+struct Limits {
+  std::optional<Clock::time_point> wall_deadline;  // for the whole job
+  std::optional<Clock::duration> no_output;
+};
+
+struct CommandOutcome {
+  CommandResult result;
+  Timeout timed_out = Timeout::kNone;
+};
+
+/// Kills the command's group and whatever escaped it; the caller reaps.
+void kill_command(const CommandProcess& process) {
+  process.signal_group(SIGKILL);
+  for (const pid_t pid : live_descendants(getpid())) kill(pid, SIGKILL);
+}
+
+/// Polls the command's terminal until it has exited and its terminal is
+/// drained, or a limit passes and it is killed.
+CommandOutcome watch(CommandProcess& process, const Limits& limits,
+                     const Runner::OutputHandler& on_output) {
+  const Clock::time_point started = Clock::now();
+  Clock::time_point last_output = started;
+  std::optional<Clock::time_point> exited_at;
+  std::optional<Ending> ending;
+  Timeout timed_out = Timeout::kNone;
+  bool terminal_open = true;
+  std::array<char, size_t{64} * 1024> buffer;
+
+  auto expired = [&](Clock::time_point now) {
+    if (limits.wall_deadline && now >= *limits.wall_deadline) return Timeout::kWall;
+    if (limits.no_output && now - last_output >= *limits.no_output) return Timeout::kNoOutput;
+    return Timeout::kNone;
+  };
+  auto next_check = [&](Clock::time_point now) {
+    if (ending) return now + kQuiet;
+    Clock::time_point next = now + kCheckInterval;
+    if (limits.wall_deadline) next = std::min(next, *limits.wall_deadline);
+    if (limits.no_output) next = std::min(next, last_output + *limits.no_output);
+    return next;
+  };
+
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    if (!ending) {
+      timed_out = expired(now);
+      if (timed_out != Timeout::kNone) {
+        kill_command(process);
+        ending = process.reap(true);
+        exited_at = Clock::now();
+      }
+    }
+    if (ending && !terminal_open) break;
+
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_check(now) - now);
+    pollfd p{terminal_open ? process.terminal() : -1, POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(std::max<int64_t>(wait.count(), 0)));
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "poll on pty");
+    }
+    bool got_output = false;
+    if (ready > 0) {
+      const ssize_t n = read(process.terminal(), buffer.data(), buffer.size());
+      if (n > 0) {
+        got_output = true;
+        last_output = Clock::now();
+        on_output(std::string_view(buffer.data(), n));
+      } else if (n == 0 || errno == EIO) {
+        terminal_open = false;  // every process has closed the terminal
+      } else if (errno != EINTR && errno != EAGAIN) {
+        throw std::system_error(errno, std::generic_category(), "read from pty");
+      }
+    }
+    if (!ending) {
+      ending = process.reap(false);
+      if (ending) exited_at = Clock::now();
+    } else if (!got_output || Clock::now() - *exited_at > kDrainLimit) {
+      break;  // only a grandchild still holds the terminal
+    }
+  }
+  CommandOutcome outcome;
+  outcome.result.exit_code = ending->exit_code;
+  outcome.result.signal = ending->signal;
+  outcome.result.wall_seconds = seconds_between(started, *exited_at);
+  outcome.timed_out = timed_out;
+  return outcome;
+}
+
+CommandOutcome run_command(const std::vector<std::string>& argv, const std::string& directory,
+                           const std::map<std::string, std::string>& env, const Limits& limits,
+                           const Runner::OutputHandler& on_output) {
+  const Clock::time_point started = Clock::now();
+  try {
+    CommandProcess process(argv, directory, env);
+    return watch(process, limits, on_output);
+  } catch (const pty::ExecError& e) {
+    // As a shell would: the command fails with 127 or 126, and says why.
+    on_output(std::string("crater-at-home-agent: ") + e.what() + "\r\n");
+    CommandOutcome outcome;
+    outcome.result.exit_code = e.status();
+    outcome.result.wall_seconds = seconds_between(started, Clock::now());
+    return outcome;
+  }
+}
+
+}  // namespace
+
+Runner::Runner(RunnerOptions options) : options_(std::move(options)) { become_subreaper(); }
+
+void Runner::warn(std::string_view message) const {
+  if (options_.on_warning) options_.on_warning(message);
+}
+
+void Runner::prepare(const Job& job) {
+  try {
+    wipe_contents(options_.build_dir);
+    for (const auto& dir : options_.writable_dirs) wipe_contents(dir);
+    place_source(job.source, options_.build_dir);
+  } catch (const std::exception& e) {
+    clean_up();
+    throw JobError(e.what());
+  }
+}
+
+void Runner::clean_up() {
+  if (!end_descendants()) warn("some processes of the job could not be killed");
+  std::vector<std::filesystem::path> dirs = options_.writable_dirs;
+  dirs.push_back(options_.build_dir);
+  for (const auto& dir : dirs) {
+    try {
+      wipe_contents(dir);
+    } catch (const std::exception& e) {
+      warn(std::string("cannot empty ") + dir.string() + ": " + e.what());
+    }
+  }
+}
+
+JobResult Runner::run(const Job& job, const OutputHandler& on_output) {
+  const Clock::time_point started = Clock::now();
+  // Anything a previous job (or the agent's start) left running goes first.
+  end_descendants();
+  prepare(job);
+
+  JobResult result;
+  MemoryMeter memory(options_.cgroup_root);
+  try {
+    const CrateArgs crate_args = read_crate_args(options_.build_dir / "Cargo.toml");
+    for (const auto& warning : crate_args.warnings) warn(warning);
+
+    Limits limits;
+    if (job.timeouts.wall_seconds > 0) {
+      limits.wall_deadline = started + std::chrono::seconds(job.timeouts.wall_seconds);
+    }
+    if (job.timeouts.no_output_seconds > 0) {
+      limits.no_output = std::chrono::seconds(job.timeouts.no_output_seconds);
+    }
+    const OutputHandler discard = [](std::string_view) {};
+
+    memory.start();
+    for (const auto& command : job.commands) {
+      const CommandOutcome outcome =
+          run_command(expand_crate_args(command.argv, crate_args.args), options_.build_dir.string(),
+                      job.env, limits, command.show_output ? on_output : discard);
+      end_descendants();
+      result.commands.push_back(outcome.result);
+      result.timed_out = outcome.timed_out;
+      if (outcome.timed_out != Timeout::kNone || memory.oom_kills() > 0) break;
+    }
+  } catch (...) {
+    clean_up();
+    throw;
+  }
+  clean_up();
+  result.oom_killed = memory.oom_kills() > 0;
+  result.peak_memory_bytes = memory.peak_bytes();
+  result.wall_seconds = seconds_between(started, Clock::now());
+  return result;
+}
+
+}  // namespace agent

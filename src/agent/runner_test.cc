@@ -1,0 +1,364 @@
+#include "agent/runner.h"
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "agent/process_tree.h"
+#include "agent/protocol.h"
+
+namespace agent {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using Clock = std::chrono::steady_clock;
+
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+bool alive(pid_t pid) { return kill(pid, 0) == 0 || errno != ESRCH; }
+
+CommandSpec shell(const std::string& script, bool show_output = true) {
+  return {.argv = {"sh", "-c", script}, .show_output = show_output};
+}
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "runner-test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    root_ = pattern;
+    write_file(source() / "Cargo.toml", "[package]\nname = \"x\"\nversion = \"1.0.0\"\n");
+    write_file(source() / "src" / "lib.rs", "// the crate\n");
+  }
+  void TearDown() override {
+    end_descendants();
+    std::error_code error;
+    fs::remove_all(root_, error);
+  }
+
+  fs::path source() const { return root_ / "source"; }
+  fs::path build() const { return root_ / "build"; }
+  fs::path tmp() const { return root_ / "tmp"; }
+  fs::path cgroup() const { return root_ / "cgroup"; }
+  fs::path outside() const { return root_ / "outside"; }
+
+  Runner make_runner() {
+    return Runner(
+        {.build_dir = build(), .writable_dirs = {tmp(), root_ / "cache"}, .cgroup_root = cgroup()});
+  }
+
+  Job job_of(std::vector<CommandSpec> commands,
+             Timeouts timeouts = {.wall_seconds = 60, .no_output_seconds = 60}) {
+    return {.crate = "x",
+            .version = "1.0.0",
+            .source = {.kind = Source::Kind::kDirectory, .path = source().string()},
+            .toolchain = "stable",
+            .commands = std::move(commands),
+            .timeouts = timeouts};
+  }
+
+  /// Runs the job, keeping its output in output_.
+  JobResult run(const Job& job) {
+    Runner runner = make_runner();
+    return runner.run(job, [this](std::string_view bytes) { output_ += bytes; });
+  }
+
+  fs::path root_;
+  std::string output_;
+};
+
+TEST_F(RunnerTest, RecordsOutputAndExitCode) {
+  const JobResult result = run(job_of({shell("echo hi; exit 3")}));
+  EXPECT_EQ(output_, "hi\r\n");
+  ASSERT_EQ(result.commands.size(), 1U);
+  EXPECT_EQ(result.commands[0].exit_code, 3);
+  EXPECT_EQ(result.commands[0].signal, std::nullopt);
+  EXPECT_EQ(result.timed_out, Timeout::kNone);
+  EXPECT_FALSE(result.oom_killed);
+  EXPECT_GT(result.peak_memory_bytes, 0U);  // getrusage, with no cgroup
+  EXPECT_GE(result.wall_seconds, result.commands[0].wall_seconds);
+}
+
+TEST_F(RunnerTest, RunsCommandsInOrderInTheBuildDirWithTheJobsEnv) {
+  Job job = job_of({shell("echo \"$PWD $GREETING $TERM\""), shell("kill -9 $$")});
+  job.env = {{"GREETING", "hello"}};
+  const JobResult result = run(job);
+  EXPECT_EQ(output_, fs::canonical(root_).string() + "/build hello xterm-256color\r\n");
+  ASSERT_EQ(result.commands.size(), 2U);
+  EXPECT_EQ(result.commands[0].exit_code, 0);
+  EXPECT_EQ(result.commands[1].exit_code, std::nullopt);
+  EXPECT_EQ(result.commands[1].signal, SIGKILL);
+}
+
+TEST_F(RunnerTest, HiddenOutputIsDiscarded) {
+  const JobResult result = run(job_of({shell("echo quiet", false), shell("echo loud")}));
+  EXPECT_EQ(output_, "loud\r\n");
+  ASSERT_EQ(result.commands.size(), 2U);
+  EXPECT_EQ(result.commands[0].exit_code, 0);
+}
+
+TEST_F(RunnerTest, AMissingProgramFailsLikeInAShell) {
+  const JobResult result = run(job_of({{.argv = {"no-such-program-here"}}, shell("echo next")}));
+  ASSERT_EQ(result.commands.size(), 2U);
+  EXPECT_EQ(result.commands[0].exit_code, 127);
+  EXPECT_THAT(output_, HasSubstr("cannot run 'no-such-program-here'"));
+  EXPECT_THAT(output_, HasSubstr("next\r\n"));
+}
+
+TEST_F(RunnerTest, WallTimeoutKillsAndStops) {
+  const auto started = Clock::now();
+  const JobResult result =
+      run(job_of({{.argv = {"sleep", "30"}}, shell("echo never")}, {.wall_seconds = 1}));
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(result.timed_out, Timeout::kWall);
+  ASSERT_EQ(result.commands.size(), 1U);
+  EXPECT_EQ(result.commands[0].signal, SIGKILL);
+  EXPECT_GE(result.commands[0].wall_seconds, 0.9);
+  EXPECT_THAT(output_, Not(HasSubstr("never")));
+}
+
+TEST_F(RunnerTest, NoOutputTimeoutKillsASilentCommand) {
+  const auto started = Clock::now();
+  const JobResult result =
+      run(job_of({{.argv = {"sleep", "30"}}}, {.wall_seconds = 60, .no_output_seconds = 1}));
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(result.timed_out, Timeout::kNoOutput);
+  ASSERT_EQ(result.commands.size(), 1U);
+  EXPECT_EQ(result.commands[0].signal, SIGKILL);
+}
+
+TEST_F(RunnerTest, OutputKeepsTheNoOutputTimeoutAway) {
+  const JobResult result = run(job_of({shell("for i in 1 2 3 4 5; do echo $i; sleep 0.3; done")},
+                                      {.wall_seconds = 60, .no_output_seconds = 1}));
+  EXPECT_EQ(result.timed_out, Timeout::kNone);
+  EXPECT_EQ(output_, "1\r\n2\r\n3\r\n4\r\n5\r\n");
+}
+
+TEST_F(RunnerTest, KillsADaemonTheJobLeftBehind) {
+  const fs::path pid_file = outside() / "pid";
+  const fs::path marker = outside() / "MARKER";
+  fs::create_directories(outside());
+  const std::string daemon =
+      "echo $$ > " + pid_file.string() + "; sleep 30; touch " + marker.string();
+  const auto started = Clock::now();
+  const JobResult result =
+      run(job_of({shell("setsid sh -c '" + daemon + "' & while [ ! -s " + pid_file.string() +
+                        " ]; do sleep 0.01; done; exit 0")}));
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(5));
+  ASSERT_EQ(result.commands.size(), 1U);
+  EXPECT_EQ(result.commands[0].exit_code, 0);
+  const pid_t daemon_pid = std::stoi(read_file(pid_file));
+  EXPECT_FALSE(alive(daemon_pid));
+  EXPECT_THAT(live_descendants(getpid()), IsEmpty());
+  EXPECT_FALSE(fs::exists(marker));
+}
+
+TEST_F(RunnerTest, AGrandchildHoldingTheTerminalDoesNotHangTheJob) {
+  const auto started = Clock::now();
+  const JobResult result = run(job_of({shell("sleep 30 & echo started")}));
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(5));
+  ASSERT_EQ(result.commands.size(), 1U);
+  EXPECT_EQ(result.commands[0].exit_code, 0);
+  EXPECT_EQ(result.timed_out, Timeout::kNone);
+  EXPECT_EQ(output_, "started\r\n");
+  EXPECT_THAT(live_descendants(getpid()), IsEmpty());
+}
+
+TEST_F(RunnerTest, ACommandThatClosesItsTerminalIsStillTimed) {
+  const auto started = Clock::now();
+  const JobResult result =
+      run(job_of({shell("exec sleep 30 </dev/null >/dev/null 2>&1")}, {.wall_seconds = 1}));
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(result.timed_out, Timeout::kWall);
+}
+
+TEST_F(RunnerTest, ReplacesCrateArgsFromDocsRsMetadata) {
+  write_file(source() / "Cargo.toml",
+             "[package]\nname = \"x\"\nversion = \"1.0.0\"\n"
+             "[package.metadata.docs.rs]\nfeatures = [\"a\", \"b\"]\nall-features = true\n");
+  const JobResult result =
+      run(job_of({{.argv = {"sh", "-c", "printf '%s|' \"$@\"", "sh", "{crate_args}", "end"}},
+                  {.argv = {"echo", "{crate_args}x"}}}));
+  EXPECT_EQ(output_, "--features=a,b|--all-features|end|{crate_args}x\r\n");
+}
+
+TEST_F(RunnerTest, NoCrateArgsLeavesNoArgument) {
+  const JobResult result =
+      run(job_of({{.argv = {"sh", "-c", "echo $#", "sh", "{crate_args}", "{crate_args}"}}}));
+  EXPECT_EQ(output_, "0\r\n");
+}
+
+TEST_F(RunnerTest, EachJobStartsFromAFreshCopyAndLeavesNothing) {
+  Runner runner = make_runner();
+  auto keep = [this](std::string_view bytes) { output_ += bytes; };
+  runner.run(job_of({shell("cat src/lib.rs; echo x > left-behind; echo y > " + tmp().string() +
+                           "/t; mkdir ro; touch ro/f; chmod a-w ro")}),
+             keep);
+  EXPECT_EQ(output_, "// the crate\r\n");
+  EXPECT_TRUE(fs::is_empty(build()));
+  EXPECT_TRUE(fs::is_empty(tmp()));
+  EXPECT_FALSE(fs::exists(source() / "left-behind"));
+
+  write_file(tmp() / "stale", "from before the agent\n");
+  output_.clear();
+  runner.run(job_of({shell("ls -A1; ls -A1 " + tmp().string())}), keep);
+  EXPECT_EQ(output_, "Cargo.toml\r\nsrc\r\n");
+}
+
+TEST_F(RunnerTest, UnpacksACrateArchive) {
+  write_file(root_ / "pkg" / "y-2.0.0" / "Cargo.toml",
+             "[package]\nname = \"y\"\nversion = \"2.0.0\"\n"
+             "[package.metadata.docs.rs]\nno-default-features = true\n");
+  const fs::path archive = root_ / "y-2.0.0.crate";
+  const std::string tar =
+      "tar -C " + (root_ / "pkg").string() + " -czf " + archive.string() + " y-2.0.0";
+  ASSERT_EQ(std::system(tar.c_str()), 0);
+  Job job =
+      job_of({{.argv = {"sh", "-c", "echo \"$@\"; head -2 Cargo.toml", "sh", "{crate_args}"}}});
+  job.source = {.kind = Source::Kind::kArchive, .path = archive.string()};
+  run(job);
+  EXPECT_EQ(output_, "--no-default-features\r\n[package]\r\nname = \"y\"\r\n");
+}
+
+TEST_F(RunnerTest, AMissingSourceIsAJobError) {
+  Job job = job_of({shell("echo never")});
+  job.source.path = (root_ / "nowhere").string();
+  write_file(tmp() / "stale", "x");
+  EXPECT_THROW(run(job), JobError);
+  EXPECT_EQ(output_, "");
+  EXPECT_TRUE(fs::is_empty(build()));
+  EXPECT_TRUE(fs::is_empty(tmp()));
+
+  job.source = {.kind = Source::Kind::kArchive, .path = (root_ / "nowhere.crate").string()};
+  EXPECT_THROW(run(job), JobError);
+}
+
+TEST_F(RunnerTest, ReadsOomKillsAndPeakFromCgroupV1) {
+  const fs::path memory = cgroup() / "memory";
+  write_file(memory / "memory.max_usage_in_bytes", "12345\n");
+  write_file(memory / "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+  const JobResult clean = run(job_of({shell("true")}));
+  EXPECT_FALSE(clean.oom_killed);
+  EXPECT_EQ(clean.peak_memory_bytes, 0U);  // reset before the job
+
+  const JobResult result =
+      run(job_of({shell(R"(printf 'oom_kill_disable 0\nunder_oom 0\noom_kill 3\n' > )" +
+                        (memory / "memory.oom_control").string() + "; echo 999 > " +
+                        (memory / "memory.max_usage_in_bytes").string()),
+                  shell("echo never")}));
+  EXPECT_TRUE(result.oom_killed);
+  EXPECT_EQ(result.peak_memory_bytes, 999U);
+  EXPECT_EQ(result.commands.size(), 1U);  // nothing runs after an OOM kill
+}
+
+TEST_F(RunnerTest, ReadsOomKillsAndPeakFromCgroupV2) {
+  write_file(cgroup() / "memory.peak", "4096\n");
+  write_file(cgroup() / "memory.events", "low 0\nhigh 0\nmax 1\noom 1\noom_kill 1\n");
+  const JobResult clean = run(job_of({shell("true")}));
+  EXPECT_FALSE(clean.oom_killed);
+  EXPECT_EQ(clean.peak_memory_bytes, 4096U);
+
+  const JobResult result =
+      run(job_of({shell(R"(printf 'low 0\nhigh 0\nmax 2\noom 2\noom_kill 2\n' > )" +
+                        (cgroup() / "memory.events").string())}));
+  EXPECT_TRUE(result.oom_killed);
+}
+
+/// The agent binary as the server runs it: jobs in on stdin, frames out.
+class RunnerAgentBinary : public RunnerTest {
+ protected:
+  /// Runs the agent on `input`; its stdout, and its exit status in status.
+  std::string run_agent(const std::string& input, int& status) {
+    int in_pipe[2];
+    int out_pipe[2];
+    if (pipe2(in_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0) return {};
+    const std::vector<std::string> args = {CAH_AGENT_BINARY, "--build-dir",  build().string(),
+                                           "--writable-dir", tmp().string(), "--cgroup-root",
+                                           cgroup().string()};
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      dup2(in_pipe[0], STDIN_FILENO);
+      dup2(out_pipe[1], STDOUT_FILENO);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(in_pipe[0]);
+    close(out_pipe[1]);
+    // Small enough input for the pipe buffer: no writer thread needed.
+    EXPECT_EQ(write(in_pipe[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
+    close(in_pipe[1]);
+    std::string output;
+    char buffer[4096];
+    ssize_t n = 0;
+    while ((n = read(out_pipe[0], buffer, sizeof buffer)) > 0) output.append(buffer, n);
+    close(out_pipe[0]);
+    waitpid(pid, &status, 0);
+    return output;
+  }
+};
+
+TEST_F(RunnerAgentBinary, AnswersEachJobWithOutputThenOneResult) {
+  Job bad = job_of({shell("echo never")});
+  bad.source.path = (root_ / "nowhere").string();
+  const std::string input =
+      encode(FrameType::kJob, to_payload(job_of({shell("echo one")}))) +
+      encode(FrameType::kJob, to_payload(bad)) +
+      encode(FrameType::kJob, to_payload(job_of({shell("echo two; exit 4")})));
+  int status = -1;
+  const std::string output = run_agent(input, status);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+
+  std::vector<Frame> frames;
+  FrameReader reader(Direction::kToServer,
+                     [&](Frame frame) { frames.push_back(std::move(frame)); });
+  reader.feed(output);
+  reader.finish();
+  std::vector<FrameType> types;
+  types.reserve(frames.size());
+  for (const auto& frame : frames) types.push_back(frame.type);
+  ASSERT_THAT(types, ElementsAre(FrameType::kOutput, FrameType::kResult, FrameType::kError,
+                                 FrameType::kOutput, FrameType::kResult));
+  EXPECT_EQ(frames[0].payload, "one\r\n");
+  EXPECT_EQ(parse_job_result(frames[1].payload).commands.at(0).exit_code, 0);
+  EXPECT_THAT(frames[2].payload, HasSubstr("nowhere"));
+  EXPECT_EQ(frames[3].payload, "two\r\n");
+  EXPECT_EQ(parse_job_result(frames[4].payload).commands.at(0).exit_code, 4);
+}
+
+TEST_F(RunnerAgentBinary, ExitsAtOnceOnNoInput) {
+  int status = -1;
+  EXPECT_EQ(run_agent("", status), "");
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace agent

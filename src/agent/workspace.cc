@@ -1,0 +1,64 @@
+#include "agent/workspace.h"
+
+#include <system_error>
+
+#include "registry/unpack.h"
+
+namespace agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A folder without write permission keeps its entries from remove_all.
+void make_folders_writable(const fs::path& dir) {
+  std::error_code error;
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::add, error);
+  for (auto it = fs::recursive_directory_iterator(
+           dir, fs::directory_options::skip_permission_denied, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (it->is_directory(error) && !it->is_symlink(error)) {
+      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, error);
+    }
+  }
+}
+
+}  // namespace
+
+void wipe_contents(const fs::path& dir) {
+  fs::create_directories(dir);
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::error_code error;
+    fs::remove_all(entry.path(), error);
+    if (error) {
+      if (entry.is_directory() && !entry.is_symlink()) make_folders_writable(entry.path());
+      fs::remove_all(entry.path());  // throws if it still fails
+    }
+  }
+}
+
+void place_source(const Source& source, const fs::path& build_dir) {
+  std::error_code error;
+  switch (source.kind) {
+    case Source::Kind::kDirectory:
+      if (!fs::is_directory(source.path, error)) {
+        throw SourceError("crate source '" + source.path + "' is not a directory");
+      }
+      fs::copy(source.path, build_dir,
+               fs::copy_options::recursive | fs::copy_options::copy_symlinks, error);
+      if (error) {
+        throw SourceError("cannot copy '" + source.path + "' to '" + build_dir.string() +
+                          "': " + error.message());
+      }
+      return;
+    case Source::Kind::kArchive:
+      try {
+        registry::unpack_crate(source.path, build_dir);
+      } catch (const std::exception& e) {
+        throw SourceError(e.what());
+      }
+      return;
+  }
+  throw SourceError("unknown kind of crate source");
+}
+
+}  // namespace agent

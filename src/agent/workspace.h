@@ -1,0 +1,27 @@
+#pragma once
+// The places a job may write: emptied before each job, so that one crate
+// never builds on what another left, and after, so that nothing it wrote
+// outlives it. The folders themselves stay: they may be mount points.
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "agent/job.h"
+
+namespace agent {
+
+/// The crate's source could not be put in place: the job cannot start.
+class SourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Removes everything inside `dir`, even folders a build made read-only;
+/// creates `dir` if it is missing. Throws std::filesystem::filesystem_error.
+void wipe_contents(const std::filesystem::path& dir);
+
+/// Fills the empty `build_dir` with the crate: a copy of a directory, or an
+/// unpacked .crate file. Throws SourceError.
+void place_source(const Source& source, const std::filesystem::path& build_dir);
+
+}  // namespace agent
