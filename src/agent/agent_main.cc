@@ -19,18 +19,14 @@
 #include "agent/job.h"
 #include "agent/protocol.h"
 #include "agent/runner.h"
+#include "pty/fd.h"
 
 namespace {
 
 /// stdout is unbuffered: a frame is on its way as soon as it is made.
 void write_all(std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = write(STDOUT_FILENO, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::system_error(errno, std::generic_category(), "write to stdout");
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
+  if (const int error = pty::write_all(STDOUT_FILENO, bytes); error != 0) {
+    throw std::system_error(error, std::generic_category(), "write to stdout");
   }
 }
 

@@ -18,13 +18,8 @@ namespace {
 }  // namespace
 
 void write_all(int fd, std::string_view bytes, const std::string& what) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("cannot write " + what);
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
+  if (const int error = pty::write_all(fd, bytes); error != 0) {
+    throw std::system_error(error, std::generic_category(), "cannot write " + what);
   }
 }
 

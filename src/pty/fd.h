@@ -1,8 +1,11 @@
 #pragma once
-// An owned file descriptor: closed exactly once, whatever path the code takes.
+// An owned file descriptor: closed exactly once, whatever path the code
+// takes; and a write that delivers every byte.
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <string_view>
 #include <utility>
 
 namespace pty {
@@ -33,5 +36,20 @@ class Fd {
  private:
   int fd_ = -1;
 };
+
+/// Writes all of `bytes` to `fd`, through short writes and EINTR. Returns 0,
+/// or the errno of the failure: each caller names what failed in its own
+/// error type.
+inline int write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return 0;
+}
 
 }  // namespace pty

@@ -6,8 +6,10 @@
 
 #include <array>
 #include <cerrno>
+#include <string_view>
 #include <system_error>
 
+#include "pty/fd.h"
 #include "registry/confined_dir.h"
 #include "registry/fresh_directory.h"
 
@@ -39,11 +41,8 @@ void copy_contents(const fs::path& from, int to) {
       throw std::system_error(errno, std::generic_category(), "cannot read " + from.string());
     }
     if (n == 0) return;
-    for (ssize_t done = 0; done < n;) {
-      ssize_t written = ::write(to, buffer.data() + done, n - done);
-      if (written < 0 && errno == EINTR) continue;
-      if (written < 0) throw std::system_error(errno, std::generic_category(), "cannot write");
-      done += written;
+    if (const int error = pty::write_all(to, std::string_view(buffer.data(), n)); error != 0) {
+      throw std::system_error(error, std::generic_category(), "cannot write");
     }
   }
 }

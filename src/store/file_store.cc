@@ -11,6 +11,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "pty/fd.h"
+
 namespace store {
 
 namespace fs = std::filesystem;
@@ -27,17 +29,6 @@ constexpr std::string_view kTemporaryMarker = ".cah-tmp-";
 std::chrono::system_clock::time_point to_system_clock(fs::file_time_type t) {
   return std::chrono::time_point_cast<std::chrono::system_clock::duration>(
       std::chrono::file_clock::to_sys(t));
-}
-
-void write_all(int fd, std::string_view bytes, const fs::path& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("cannot write", path, errno);
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
 }
 
 }  // namespace
@@ -62,7 +53,8 @@ void FileStore::put(std::string_view key, std::string_view bytes) {
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) fail("cannot create", temporary, errno);
   try {
-    write_all(fd, bytes, temporary);
+    if (const int error = pty::write_all(fd, bytes); error != 0)
+      fail("cannot write", temporary, error);
     if (::fsync(fd) != 0) fail("cannot write", temporary, errno);
   } catch (...) {
     ::close(fd);
