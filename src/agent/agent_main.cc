@@ -1,8 +1,11 @@
-// crater-at-home-agent: the first process in each sandbox. Reads Job frames
-// on stdin, runs each with a Runner, and answers on stdout with the job's
-// output as kOutput frames, then exactly one kResult (or kError if the job
-// could not start). Exits 0 at the end of its input.
+// crater-at-home-agent: the program in each sandbox, under tini. Reads Job
+// frames on stdin, runs each with a Runner, and answers on stdout with the
+// job's output as kOutput frames, then exactly one kResult (or kError if
+// the job could not start). Exits 0 at the end of its input. SIGTERM,
+// SIGINT or SIGHUP end the running job at once, with no answer for it, and
+// the agent with 128+signal. Linked statically: it runs in any image.
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -10,7 +13,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -19,9 +24,12 @@
 #include "agent/job.h"
 #include "agent/protocol.h"
 #include "agent/runner.h"
+#include "agent/stop_signals.h"
 #include "pty/fd.h"
 
 namespace {
+
+void warn(std::string_view message) { std::cerr << "crater-at-home-agent: " << message << '\n'; }
 
 /// stdout is unbuffered: a frame is on its way as soon as it is made.
 void write_all(std::string_view bytes) {
@@ -35,6 +43,27 @@ std::string env_or(const char* name, const std::string& fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
+/// Builds get the CPU only when nothing else wants it; the commands inherit
+/// the niceness. Not being allowed to is no reason not to run.
+void lower_priority(int nice) {
+  if (nice != 0 && setpriority(PRIO_PROCESS, 0, nice) < 0) {
+    warn(std::string("cannot set niceness ") + std::to_string(nice) + ": " + std::strerror(errno));
+  }
+}
+
+/// A cargo home with a bin/ folder is someone's own, holding their cargo
+/// and rustup; a sandbox mounts those elsewhere and gives the agent an empty
+/// one. Run outside a sandbox by mistake, the agent would empty it.
+void refuse_a_real_cargo_home(const std::filesystem::path& cargo_home) {
+  std::error_code error;
+  if (std::filesystem::exists(cargo_home / "bin", error)) {
+    throw std::runtime_error("will not empty " + cargo_home.string() +
+                             " between jobs: it holds bin/, so it is a real cargo home; "
+                             "pass --cargo-home with a folder of the sandbox");
+  }
+}
+
+/// Throws agent::Stopped (after the runner cleaned up) if asked to stop.
 void answer(agent::Runner& runner, const std::string& payload) {
   agent::Job job;
   try {
@@ -52,63 +81,86 @@ void answer(agent::Runner& runner, const std::string& payload) {
   }
 }
 
+/// Answers every job on stdin until its end (returns 0) or a stop signal
+/// (returns 128+signal).
+int serve(agent::RunnerOptions options) {
+  const agent::StopSignals stop;
+  options.should_stop = [&stop] { return stop.received() != 0; };
+  agent::Runner runner(std::move(options));
+  std::deque<std::string> jobs;
+  agent::FrameReader reader(agent::Direction::kToAgent,
+                            [&](agent::Frame frame) { jobs.push_back(std::move(frame.payload)); });
+  std::array<char, size_t{64} * 1024> buffer;
+  try {
+    while (stop.wait_readable(STDIN_FILENO)) {
+      const ssize_t n = read(STDIN_FILENO, buffer.data(), buffer.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw std::system_error(errno, std::generic_category(), "read from stdin");
+      }
+      if (n == 0) {
+        reader.finish();
+        return 0;
+      }
+      reader.feed(std::string_view(buffer.data(), static_cast<size_t>(n)));
+      while (!jobs.empty() && stop.received() == 0) {
+        answer(runner, jobs.front());
+        jobs.pop_front();
+      }
+    }
+  } catch (const agent::Stopped&) {
+    // The runner has killed the job and cleaned up.
+  }
+  return 128 + stop.received();
+}
+
 int run(int argc, char** argv) {
   const std::string home = env_or("HOME", "/root");
-  const std::string cargo_home = env_or("CARGO_HOME", home + "/.cargo");
   agent::RunnerOptions options{
       .build_dir = "/build",
-      .writable_dirs = {"/tmp", cargo_home + "/registry", home + "/.cache"},
+      .writable_dirs = {"/tmp", home + "/.cache"},
+      .cargo_home = env_or("CARGO_HOME", home + "/.cargo"),
       .cgroup_root = "/sys/fs/cgroup",
   };
   std::vector<std::string> writable_dirs;
   for (const auto& dir : options.writable_dirs) writable_dirs.push_back(dir.string());
   std::string build_dir = options.build_dir.string();
+  std::string cargo_home = options.cargo_home.string();
   std::string cgroup_root = options.cgroup_root.string();
+  int nice = 19;
 
   CLI::App app{
       "Runs crater-at-home jobs inside a sandbox: framed jobs on stdin, framed output "
-      "and results on stdout."};
+      "and results on stdout. Empties the build dir, the writable dirs and the cargo "
+      "home before and after every job: run it only inside a sandbox."};
   app.add_option("--build-dir", build_dir, "Where each crate is put and built")
       ->capture_default_str();
   app.add_option("--writable-dir", writable_dirs,
                  "A folder emptied before and after every job (repeatable; replaces the "
                  "defaults)")
       ->capture_default_str();
+  app.add_option("--cargo-home", cargo_home,
+                 "The jobs' CARGO_HOME (default: $CARGO_HOME, else ~/.cargo): emptied like the "
+                 "writable dirs, and given each job's cargo config; one with a bin/ folder is "
+                 "refused")
+      ->capture_default_str();
   app.add_option("--cgroup-root", cgroup_root, "Where cgroupfs is mounted")->capture_default_str();
+  app.add_option("--nice", nice, "Niceness of the agent and every command (0: leave it)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 19));
   CLI11_PARSE(app, argc, argv);
   options.build_dir = build_dir;
   options.writable_dirs.assign(writable_dirs.begin(), writable_dirs.end());
+  options.cargo_home = cargo_home;
   options.cgroup_root = cgroup_root;
-  options.on_warning = [](std::string_view message) {
-    std::cerr << "crater-at-home-agent: " << message << '\n';
-  };
+  options.on_warning = warn;
 
+  if (!options.cargo_home.empty()) refuse_a_real_cargo_home(options.cargo_home);
+  lower_priority(nice);
   // A server that goes away makes write() fail with EPIPE, which ends us
   // cleanly; commands get SIGPIPE back (CommandProcess resets signals).
   std::signal(SIGPIPE, SIG_IGN);
-  {
-    agent::Runner runner(std::move(options));
-    std::deque<std::string> jobs;
-    agent::FrameReader reader(agent::Direction::kToAgent, [&](agent::Frame frame) {
-      jobs.push_back(std::move(frame.payload));
-    });
-    std::array<char, size_t{64} * 1024> buffer;
-    for (;;) {
-      const ssize_t n = read(STDIN_FILENO, buffer.data(), buffer.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw std::system_error(errno, std::generic_category(), "read from stdin");
-      }
-      if (n == 0) break;
-      reader.feed(std::string_view(buffer.data(), static_cast<size_t>(n)));
-      while (!jobs.empty()) {
-        answer(runner, jobs.front());
-        jobs.pop_front();
-      }
-    }
-    reader.finish();
-  }
-  return 0;
+  return serve(std::move(options));
 }
 
 }  // namespace
@@ -117,9 +169,9 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {
-    std::cerr << "crater-at-home-agent: " << e.what() << '\n';
+    warn(e.what());
   } catch (...) {
-    std::cerr << "crater-at-home-agent: unknown error\n";
+    warn("unknown error");
   }
   return 1;
 }

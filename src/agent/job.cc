@@ -84,7 +84,7 @@ std::optional<int> optional_int_at(const json& value, const std::string& path, i
 }
 
 CommandSpec read_command(const json& value, const std::string& path) {
-  object(value, path, {"argv", "show_output"});
+  object(value, path, {"argv", "show_output", "timeout_seconds"});
   const json& argv = value["argv"];
   if (!argv.is_array() || argv.empty()) fail(path + ".argv", "expected a non-empty array");
   CommandSpec command;
@@ -94,6 +94,9 @@ CommandSpec read_command(const json& value, const std::string& path) {
         string_at(argv[i], path + ".argv[" + std::to_string(i) + "]", /*allow_empty=*/i > 0));
   }
   command.show_output = bool_at(value["show_output"], path + ".show_output");
+  command.timeout_seconds =
+      static_cast<uint32_t>(unsigned_at(value["timeout_seconds"], path + ".timeout_seconds", 0,
+                                        std::numeric_limits<uint32_t>::max()));
   return command;
 }
 
@@ -137,7 +140,9 @@ Timeouts read_timeouts(const json& value, const std::string& path) {
 }
 
 Job read_job(const json& value, const std::string& path) {
-  object(value, path, {"crate", "version", "source", "toolchain", "commands", "env", "timeouts"});
+  object(
+      value, path,
+      {"crate", "version", "source", "toolchain", "commands", "env", "timeouts", "cargo_config"});
   Job job;
   job.crate = string_at(value["crate"], path + ".crate");
   job.version = string_at(value["version"], path + ".version");
@@ -153,6 +158,7 @@ Job read_job(const json& value, const std::string& path) {
   }
   job.env = read_env(value["env"], path + ".env");
   job.timeouts = read_timeouts(value["timeouts"], path + ".timeouts");
+  job.cargo_config = string_at(value["cargo_config"], path + ".cargo_config", /*allow_empty=*/true);
   return job;
 }
 
@@ -214,7 +220,9 @@ json optional_int(const std::optional<int>& value) {
 }  // namespace
 
 void to_json(json& out, const CommandSpec& command) {
-  out = {{"argv", command.argv}, {"show_output", command.show_output}};
+  out = {{"argv", command.argv},
+         {"show_output", command.show_output},
+         {"timeout_seconds", command.timeout_seconds}};
 }
 
 void from_json(const json& in, CommandSpec& command) { command = read_command(in, "command"); }
@@ -232,6 +240,7 @@ void to_json(json& out, const Job& job) {
       {"timeouts",
        {{"wall_seconds", job.timeouts.wall_seconds},
         {"no_output_seconds", job.timeouts.no_output_seconds}}},
+      {"cargo_config", job.cargo_config},
   };
 }
 

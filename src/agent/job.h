@@ -31,12 +31,15 @@ struct CommandSpec {
   /// Whether the command's pty output is sent as kOutput frames; setup steps
   /// (fetching, building the tool) are usually run quietly.
   bool show_output = true;
+  /// Wall clock for this command alone (the tool's per-command timeout);
+  /// 0: only the job's bounds apply.
+  uint32_t timeout_seconds = 0;
 
   friend bool operator==(const CommandSpec&, const CommandSpec&) = default;
 };
 
 struct Timeouts {
-  /// For the whole job.
+  /// For the whole job, on top of each command's own timeout; 0: none.
   uint32_t wall_seconds = 0;
   /// For a command that prints nothing, e.g. a test stuck waiting.
   uint32_t no_output_seconds = 0;
@@ -54,6 +57,9 @@ struct Job {
   /// Added to the agent's own environment for every command.
   std::map<std::string, std::string> env;
   Timeouts timeouts;
+  /// TOML, written to $CARGO_HOME/config.toml before the commands run, e.g.
+  /// to replace crates.io with a local directory source. Empty: no file.
+  std::string cargo_config;
 
   friend bool operator==(const Job&, const Job&) = default;
 };

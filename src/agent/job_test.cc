@@ -19,9 +19,14 @@ Job miri_job() {
       .source = {.kind = Source::Kind::kArchive, .path = "/crates/serde-1.0.200.crate"},
       .toolchain = "nightly-2024-05-01",
       .commands = {{.argv = {"cargo", "miri", "setup"}, .show_output = false},
-                   {.argv = {"cargo", "miri", "test", "--features=std", ""}}},
+                   {.argv = {"cargo", "miri", "test", "--features=std", ""},
+                    .timeout_seconds = 600}},
       .env = {{"MIRIFLAGS", "-Zmiri-disable-isolation"}, {"EMPTY", ""}},
       .timeouts = {.wall_seconds = 900, .no_output_seconds = 300},
+      .cargo_config =
+          "[source.crates-io]\nreplace-with = \"local\"\n"
+          "[source.local]\ndirectory = \"/usr/share/cargo/registry\"\n"
+          "[net]\noffline = true\n",
   };
 }
 
@@ -65,15 +70,20 @@ TEST(Job, RoundTrips) {
   Job directory = job;
   directory.source = {.kind = Source::Kind::kDirectory, .path = "/build/serde"};
   EXPECT_EQ(parse_job(to_payload(directory)), directory);
+  Job no_config = job;
+  no_config.cargo_config.clear();
+  EXPECT_EQ(parse_job(to_payload(no_config)), no_config);
 }
 
 TEST(Job, HasTheDocumentedShape) {
   const json value = json::parse(to_payload(miri_job()));
   EXPECT_EQ(value["source"],
             json::parse(R"({"kind":"archive","path":"/crates/serde-1.0.200.crate"})"));
-  EXPECT_EQ(value["commands"][0],
-            json::parse(R"({"argv":["cargo","miri","setup"],"show_output":false})"));
+  EXPECT_EQ(
+      value["commands"][0],
+      json::parse(R"({"argv":["cargo","miri","setup"],"show_output":false,"timeout_seconds":0})"));
   EXPECT_EQ(value["timeouts"], json::parse(R"({"wall_seconds":900,"no_output_seconds":300})"));
+  EXPECT_EQ(value["cargo_config"], miri_job().cargo_config);
 }
 
 TEST(Job, ErrorsNameTheField) {
@@ -90,6 +100,10 @@ TEST(Job, ErrorsNameTheField) {
             "job.commands[0].argv[1]: contains a NUL byte");
   EXPECT_EQ(job_error([](json& j) { j["commands"][0]["show_output"] = "yes"; }),
             "job.commands[0].show_output: expected true or false");
+  EXPECT_EQ(job_error([](json& j) { j["commands"][1]["timeout_seconds"] = "1h"; }),
+            "job.commands[1].timeout_seconds: expected a non-negative integer");
+  EXPECT_EQ(job_error([](json& j) { j["commands"][1].erase("timeout_seconds"); }),
+            "job.commands[1].timeout_seconds: missing");
   EXPECT_EQ(job_error([](json& j) { j["commands"] = json::array(); }),
             "job.commands: expected a non-empty array");
   EXPECT_EQ(job_error([](json& j) { j["source"]["kind"] = "git"; }),
@@ -106,6 +120,13 @@ TEST(Job, ErrorsNameTheField) {
             "job.timeouts.no_output_seconds: expected a non-negative integer");
   EXPECT_EQ(job_error([](json& j) { j["timeouts"]["wall_seconds"] = 1.5; }),
             "job.timeouts.wall_seconds: expected a non-negative integer");
+  EXPECT_EQ(job_error([](json& j) { j.erase("cargo_config"); }), "job.cargo_config: missing");
+  EXPECT_EQ(job_error([](json& j) { j["cargo_config"] = nullptr; }),
+            "job.cargo_config: expected a string");
+  EXPECT_EQ(job_error([](json& j) { j["cargo_config"] = json::object(); }),
+            "job.cargo_config: expected a string");
+  EXPECT_EQ(job_error([](json& j) { j["cargo_config"] = std::string("a\0b", 3); }),
+            "job.cargo_config: contains a NUL byte");
   EXPECT_EQ(job_error([](json& j) { j = json::array(); }), "job: expected an object");
 }
 

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -52,8 +54,9 @@ std::vector<std::string> expand_crate_args(const std::vector<std::string>& argv,
 
 /// When a command must be cut short.
 struct Limits {
-  std::optional<Clock::time_point> wall_deadline;  // for the whole job
+  std::optional<Clock::time_point> wall_deadline;  // the command's or the job's, earlier
   std::optional<Clock::duration> no_output;
+  std::function<bool()> should_stop;  // always set; true: the job is given up
 };
 
 struct CommandOutcome {
@@ -93,6 +96,11 @@ CommandOutcome watch(CommandProcess& process, const Limits& limits,
   };
 
   for (;;) {
+    if (limits.should_stop()) {
+      kill_command(process);
+      process.reap(true);
+      throw Stopped("the job was stopped");
+    }
     Clock::time_point now = Clock::now();
     if (!ending) {
       timed_out = expired(now);
@@ -164,11 +172,27 @@ void Runner::warn(std::string_view message) const {
   if (options_.on_warning) options_.on_warning(message);
 }
 
+std::vector<std::filesystem::path> Runner::places() const {
+  std::vector<std::filesystem::path> dirs = options_.writable_dirs;
+  if (!options_.cargo_home.empty()) dirs.push_back(options_.cargo_home);
+  dirs.push_back(options_.build_dir);
+  return dirs;
+}
+
+bool Runner::should_stop() const { return options_.should_stop && options_.should_stop(); }
+
 void Runner::prepare(const Job& job) {
   try {
-    wipe_contents(options_.build_dir);
-    for (const auto& dir : options_.writable_dirs) wipe_contents(dir);
+    if (!job.cargo_config.empty() && options_.cargo_home.empty()) {
+      throw std::runtime_error("the job has a cargo config, but the agent has no cargo home");
+    }
+    const std::vector<std::filesystem::path> dirs = places();
+    for (const auto& dir : dirs) wipe_contents(dir);
     place_source(job.source, options_.build_dir);
+    // Emptying build_dir took the places inside it; unless the crate brought
+    // its own, they are made again.
+    for (const auto& dir : dirs) std::filesystem::create_directories(dir);
+    if (!job.cargo_config.empty()) write_cargo_config(options_.cargo_home, job.cargo_config);
   } catch (const std::exception& e) {
     clean_up();
     throw JobError(e.what());
@@ -177,9 +201,7 @@ void Runner::prepare(const Job& job) {
 
 void Runner::clean_up() {
   if (!end_descendants()) warn("some processes of the job could not be killed");
-  std::vector<std::filesystem::path> dirs = options_.writable_dirs;
-  dirs.push_back(options_.build_dir);
-  for (const auto& dir : dirs) {
+  for (const auto& dir : places()) {
     try {
       wipe_contents(dir);
     } catch (const std::exception& e) {
@@ -207,13 +229,23 @@ JobResult Runner::run(const Job& job, const OutputHandler& on_output) {
     if (job.timeouts.no_output_seconds > 0) {
       limits.no_output = std::chrono::seconds(job.timeouts.no_output_seconds);
     }
+    limits.should_stop = [this] { return should_stop(); };
     const OutputHandler discard = [](std::string_view) {};
 
     memory.start();
     for (const auto& command : job.commands) {
+      if (should_stop()) throw Stopped("the job was stopped");
+      Limits command_limits = limits;
+      if (command.timeout_seconds > 0) {
+        const Clock::time_point deadline =
+            Clock::now() + std::chrono::seconds(command.timeout_seconds);
+        if (!limits.wall_deadline || deadline < *limits.wall_deadline) {
+          command_limits.wall_deadline = deadline;
+        }
+      }
       const CommandOutcome outcome =
           run_command(expand_crate_args(command.argv, crate_args.args), options_.build_dir.string(),
-                      job.env, limits, command.show_output ? on_output : discard);
+                      job.env, command_limits, command.show_output ? on_output : discard);
       end_descendants();
       result.commands.push_back(outcome.result);
       result.timed_out = outcome.timed_out;

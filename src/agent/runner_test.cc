@@ -12,7 +12,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/process_tree.h"
@@ -63,12 +65,16 @@ class RunnerTest : public ::testing::Test {
   fs::path build() const { return root_ / "build"; }
   fs::path tmp() const { return root_ / "tmp"; }
   fs::path cgroup() const { return root_ / "cgroup"; }
+  fs::path cargo_home() const { return root_ / "cargo"; }
   fs::path outside() const { return root_ / "outside"; }
 
-  Runner make_runner() {
-    return Runner(
-        {.build_dir = build(), .writable_dirs = {tmp(), root_ / "cache"}, .cgroup_root = cgroup()});
+  RunnerOptions options() const {
+    return {.build_dir = build(),
+            .writable_dirs = {tmp(), root_ / "cache"},
+            .cargo_home = cargo_home(),
+            .cgroup_root = cgroup()};
   }
+  Runner make_runner() { return Runner(options()); }
 
   Job job_of(std::vector<CommandSpec> commands,
              Timeouts timeouts = {.wall_seconds = 60, .no_output_seconds = 60}) {
@@ -137,6 +143,22 @@ TEST_F(RunnerTest, WallTimeoutKillsAndStops) {
   ASSERT_EQ(result.commands.size(), 1U);
   EXPECT_EQ(result.commands[0].signal, SIGKILL);
   EXPECT_GE(result.commands[0].wall_seconds, 0.9);
+  EXPECT_THAT(output_, Not(HasSubstr("never")));
+}
+
+TEST_F(RunnerTest, ACommandsOwnTimeoutCountsFromItsStart) {
+  const auto started = Clock::now();
+  const JobResult result = run(job_of({shell("sleep 1; echo warmed"),
+                                       {.argv = {"sleep", "30"}, .timeout_seconds = 1},
+                                       shell("echo never")},
+                                      {.wall_seconds = 60}));
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(6));
+  EXPECT_EQ(result.timed_out, Timeout::kWall);
+  ASSERT_EQ(result.commands.size(), 2U);
+  EXPECT_EQ(result.commands[0].exit_code, 0);
+  EXPECT_EQ(result.commands[1].signal, SIGKILL);
+  EXPECT_GE(result.commands[1].wall_seconds, 0.9);
+  EXPECT_THAT(output_, HasSubstr("warmed"));
   EXPECT_THAT(output_, Not(HasSubstr("never")));
 }
 
@@ -256,6 +278,86 @@ TEST_F(RunnerTest, AMissingSourceIsAJobError) {
   EXPECT_THROW(run(job), JobError);
 }
 
+constexpr std::string_view kCargoConfig =
+    "[source.crates-io]\nreplace-with = \"local\"\n"
+    "[source.local]\ndirectory = \"/usr/share/cargo/registry\"\n[net]\noffline = true\n";
+
+TEST_F(RunnerTest, WritesTheCargoConfigIntoAnEmptiedCargoHome) {
+  write_file(cargo_home() / "registry" / "stale", "from another job\n");
+  Job job = job_of({shell(R"(cat "$CARGO_HOME/config.toml"; ls -A1 "$CARGO_HOME")")});
+  job.env = {{"CARGO_HOME", cargo_home().string()}};
+  job.cargo_config = kCargoConfig;
+  run(job);
+  std::string expected = std::string(kCargoConfig) + "config.toml\n";
+  for (size_t at = 0; (at = expected.find('\n', at)) != std::string::npos; at += 2) {
+    expected.insert(at, "\r");
+  }
+  EXPECT_EQ(output_, expected);
+  EXPECT_TRUE(fs::is_empty(cargo_home()));
+}
+
+TEST_F(RunnerTest, NoCargoConfigLeavesNoFile) {
+  write_file(cargo_home() / "config.toml", "stale = true\n");
+  run(job_of({shell("ls -A " + cargo_home().string() + "; echo end")}));
+  EXPECT_EQ(output_, "end\r\n");
+}
+
+TEST_F(RunnerTest, ACargoHomeInsideTheBuildDirGetsOurConfig) {
+  // As in the worker image: CARGO_HOME=/build/.cargo. A crate that comes
+  // with a .cargo/config.toml has it replaced; an archive still unpacks.
+  write_file(source() / ".cargo" / "config.toml", "[build]\nrustflags = [\"--evil\"]\n");
+  write_file(source() / ".cargo" / "config", "[build]\nrustflags = [\"--evil\"]\n");
+  RunnerOptions in_build = options();
+  in_build.cargo_home = build() / ".cargo";
+  in_build.writable_dirs.push_back(build() / ".cargo" / "registry");
+  Runner runner(in_build);
+  Job job = job_of({shell("cat .cargo/config.toml; ls -A1 .cargo")});
+  job.cargo_config = "[net]\noffline = true\n";
+  runner.run(job, [this](std::string_view bytes) { output_ += bytes; });
+  EXPECT_EQ(output_, "[net]\r\noffline = true\r\nconfig.toml\r\nregistry\r\n");
+  EXPECT_TRUE(fs::is_empty(build()));
+
+  write_file(root_ / "pkg" / "y-2.0.0" / "Cargo.toml", "[package]\nname = \"y\"\n");
+  const fs::path archive = root_ / "y-2.0.0.crate";
+  const std::string tar =
+      "tar -C " + (root_ / "pkg").string() + " -czf " + archive.string() + " y-2.0.0";
+  ASSERT_EQ(std::system(tar.c_str()), 0);
+  job.source = {.kind = Source::Kind::kArchive, .path = archive.string()};
+  output_.clear();
+  const JobResult result = runner.run(job, [this](std::string_view bytes) { output_ += bytes; });
+  EXPECT_EQ(output_, "[net]\r\noffline = true\r\nconfig.toml\r\nregistry\r\n");
+  EXPECT_EQ(result.commands.at(0).exit_code, 0);
+}
+
+TEST_F(RunnerTest, ACargoConfigWithoutACargoHomeIsAJobError) {
+  RunnerOptions no_home = options();
+  no_home.cargo_home.clear();
+  Runner runner(no_home);
+  Job job = job_of({shell("echo never")});
+  job.cargo_config = kCargoConfig;
+  EXPECT_THROW(runner.run(job, [this](std::string_view bytes) { output_ += bytes; }), JobError);
+  EXPECT_EQ(output_, "");
+}
+
+TEST_F(RunnerTest, AStopKillsTheJobAndCleansUp) {
+  bool stop = false;
+  RunnerOptions stoppable = options();
+  stoppable.should_stop = [&stop] { return stop; };
+  Runner runner(stoppable);
+  const auto started = Clock::now();
+  EXPECT_THROW(runner.run(job_of({shell("echo $$; exec sleep 100"), shell("echo never")}),
+                          [&](std::string_view bytes) {
+                            output_ += bytes;
+                            stop = true;
+                          }),
+               Stopped);
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(3));
+  EXPECT_FALSE(alive(std::stoi(output_)));
+  EXPECT_THAT(output_, Not(HasSubstr("never")));
+  EXPECT_THAT(live_descendants(getpid()), IsEmpty());
+  EXPECT_TRUE(fs::is_empty(build()));
+}
+
 TEST_F(RunnerTest, ReadsOomKillsAndPeakFromCgroupV1) {
   const fs::path memory = cgroup() / "memory";
   write_file(memory / "memory.max_usage_in_bytes", "12345\n");
@@ -290,20 +392,32 @@ TEST_F(RunnerTest, ReadsOomKillsAndPeakFromCgroupV2) {
 /// The agent binary as the server runs it: jobs in on stdin, frames out.
 class RunnerAgentBinary : public RunnerTest {
  protected:
-  /// Runs the agent on `input`; its stdout, and its exit status in status.
-  std::string run_agent(const std::string& input, int& status) {
+  void TearDown() override {
+    if (in_ >= 0) close(in_);
+    if (out_ >= 0) close(out_);
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    RunnerTest::TearDown();
+  }
+
+  /// Starts the agent; pid_ is its process, in_ its stdin, out_ its stdout.
+  void start_agent() {
     int in_pipe[2];
     int out_pipe[2];
-    if (pipe2(in_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0) return {};
-    const std::vector<std::string> args = {CAH_AGENT_BINARY, "--build-dir",  build().string(),
-                                           "--writable-dir", tmp().string(), "--cgroup-root",
-                                           cgroup().string()};
+    ASSERT_EQ(pipe2(in_pipe, O_CLOEXEC), 0);
+    ASSERT_EQ(pipe2(out_pipe, O_CLOEXEC), 0);
+    // Never the defaults: they are the real /tmp and ~/.cargo.
+    const std::vector<std::string> args = {
+        CAH_AGENT_BINARY, "--build-dir",         build().string(), "--writable-dir", tmp().string(),
+        "--cargo-home",   cargo_home().string(), "--cgroup-root",  cgroup().string()};
     std::vector<char*> argv;
     argv.reserve(args.size() + 1);
     for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
-    const pid_t pid = fork();
-    if (pid == 0) {
+    pid_ = fork();
+    if (pid_ == 0) {
       dup2(in_pipe[0], STDIN_FILENO);
       dup2(out_pipe[1], STDOUT_FILENO);
       execv(argv[0], argv.data());
@@ -311,17 +425,55 @@ class RunnerAgentBinary : public RunnerTest {
     }
     close(in_pipe[0]);
     close(out_pipe[1]);
-    // Small enough input for the pipe buffer: no writer thread needed.
-    EXPECT_EQ(write(in_pipe[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
-    close(in_pipe[1]);
+    in_ = in_pipe[1];
+    out_ = out_pipe[0];
+  }
+
+  /// Small enough input for the pipe buffer: no writer thread needed.
+  void send(const std::string& input) {
+    EXPECT_EQ(write(in_, input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  }
+
+  /// Reads frames from the agent until `enough` says so or its stdout ends.
+  std::vector<Frame> read_frames(const std::function<bool(const Frame&)>& enough) {
+    std::vector<Frame> frames;
+    bool done = false;
+    FrameReader reader(Direction::kToServer, [&](Frame frame) {
+      done = done || enough(frame);
+      frames.push_back(std::move(frame));
+    });
+    char buffer[4096];
+    ssize_t n = 0;
+    while (!done && (n = read(out_, buffer, sizeof buffer)) > 0) {
+      reader.feed(std::string_view(buffer, n));
+    }
+    if (n == 0) reader.finish();
+    return frames;
+  }
+
+  /// The agent's exit status, once it has exited.
+  int wait_agent() {
+    int status = -1;
+    waitpid(std::exchange(pid_, -1), &status, 0);
+    return status;
+  }
+
+  /// Runs the agent on `input`; its stdout, and its exit status in status.
+  std::string run_agent(const std::string& input, int& status) {
+    start_agent();
+    send(input);
+    close(std::exchange(in_, -1));
     std::string output;
     char buffer[4096];
     ssize_t n = 0;
-    while ((n = read(out_pipe[0], buffer, sizeof buffer)) > 0) output.append(buffer, n);
-    close(out_pipe[0]);
-    waitpid(pid, &status, 0);
+    while ((n = read(out_, buffer, sizeof buffer)) > 0) output.append(buffer, n);
+    status = wait_agent();
     return output;
   }
+
+  pid_t pid_ = -1;
+  int in_ = -1;
+  int out_ = -1;
 };
 
 TEST_F(RunnerAgentBinary, AnswersEachJobWithOutputThenOneResult) {
@@ -358,6 +510,55 @@ TEST_F(RunnerAgentBinary, ExitsAtOnceOnNoInput) {
   EXPECT_EQ(run_agent("", status), "");
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(RunnerAgentBinary, RefusesToEmptyARealCargoHome) {
+  write_file(cargo_home() / "bin" / "cargo", "#!/bin/sh\n");
+  int status = -1;
+  EXPECT_EQ(run_agent(encode(FrameType::kJob, to_payload(job_of({shell("echo never")}))), status),
+            "");
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_TRUE(fs::exists(cargo_home() / "bin" / "cargo"));
+}
+
+TEST_F(RunnerAgentBinary, SigtermKillsTheJobAndEndsTheAgentWithoutAResult) {
+  start_agent();
+  send(encode(FrameType::kJob, to_payload(job_of({shell("echo $$; exec sleep 100")}))));
+  const std::vector<Frame> started =
+      read_frames([](const Frame& frame) { return frame.payload.find('\n') != std::string::npos; });
+  ASSERT_THAT(started, Not(IsEmpty()));
+  ASSERT_EQ(started.back().type, FrameType::kOutput);
+  const pid_t sleep_pid = std::stoi(started.back().payload);
+  ASSERT_TRUE(alive(sleep_pid));
+
+  const auto signalled = Clock::now();
+  kill(pid_, SIGTERM);
+  const std::vector<Frame> rest = read_frames([](const Frame&) { return false; });
+  const int status = wait_agent();
+  EXPECT_LT(Clock::now() - signalled, std::chrono::seconds(3));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+  for (const Frame& frame : rest) EXPECT_EQ(frame.type, FrameType::kOutput);
+  EXPECT_FALSE(alive(sleep_pid));
+  EXPECT_TRUE(fs::is_empty(build()));
+}
+
+TEST_F(RunnerAgentBinary, SigintBetweenJobsEndsTheAgent) {
+  start_agent();
+  send(encode(FrameType::kJob, to_payload(job_of({shell("echo ready")}))));
+  const std::vector<Frame> frames =
+      read_frames([](const Frame& frame) { return frame.type == FrameType::kResult; });
+  ASSERT_THAT(frames, Not(IsEmpty()));
+  ASSERT_EQ(frames.back().type, FrameType::kResult);
+
+  const auto signalled = Clock::now();
+  kill(pid_, SIGINT);
+  EXPECT_THAT(read_frames([](const Frame&) { return false; }), IsEmpty());
+  const int status = wait_agent();
+  EXPECT_LT(Clock::now() - signalled, std::chrono::seconds(3));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGINT);
 }
 
 }  // namespace

@@ -1,7 +1,11 @@
 #include "agent/workspace.h"
 
+#include <fcntl.h>
+
+#include <cerrno>
 #include <system_error>
 
+#include "pty/fd.h"
 #include "registry/unpack.h"
 
 namespace agent {
@@ -59,6 +63,19 @@ void place_source(const Source& source, const fs::path& build_dir) {
       return;
   }
   throw SourceError("unknown kind of crate source");
+}
+
+void write_cargo_config(const fs::path& cargo_home, std::string_view config) {
+  const fs::path file = cargo_home / "config.toml";
+  // A symlink the crate put there goes, not what it points to; and cargo
+  // would prefer the old name, config, to ours.
+  fs::remove_all(cargo_home / "config");
+  fs::remove_all(file);
+  const pty::Fd fd(open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (const int error = fd ? pty::write_all(fd.get(), config) : errno; error != 0) {
+    throw fs::filesystem_error("cannot write", file,
+                               std::error_code(error, std::generic_category()));
+  }
 }
 
 }  // namespace agent

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <stdexcept>
+#include <string_view>
 
 #include "agent/job.h"
 
@@ -23,5 +24,11 @@ void wipe_contents(const std::filesystem::path& dir);
 /// Fills the empty `build_dir` with the crate: a copy of a directory, or an
 /// unpacked .crate file. Throws SourceError.
 void place_source(const Source& source, const std::filesystem::path& build_dir);
+
+/// Writes `config` as cargo_home/config.toml, replacing whatever is there
+/// (and removing a config, which cargo would read instead): a cargo home
+/// inside the build folder may hold those the crate came with. Throws
+/// std::filesystem::filesystem_error.
+void write_cargo_config(const std::filesystem::path& cargo_home, std::string_view config);
 
 }  // namespace agent
