@@ -15,6 +15,7 @@ int run(int argc, char** argv) {
   cli::add_pty_command(app, exit_status);
   cli::add_crates_command(app, exit_status);
   cli::add_sync_catalogue_command(app, exit_status);
+  cli::add_image_command(app, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,73 @@
+#pragma once
+// A child process joined to us by three pipes: its stdin, stdout and stderr.
+// Workers are such children (a `docker run -i` client whose container runs
+// the agent), and so is every short docker CLI call. Each child gets its own
+// process group, so a Ctrl-C on our terminal reaches us alone and we decide
+// how to stop it.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pty/fd.h"
+
+namespace sandbox {
+
+/// How a child ended: exactly one of the two is set.
+struct ExitStatus {
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+
+  /// "exit status 3", "killed by signal 9".
+  std::string describe() const;
+  bool success() const { return exit_code == 0; }
+};
+
+class ChildProcess {
+ public:
+  /// Starts argv[0] (looked up in PATH) with our environment. Our ends of
+  /// the pipes are non-blocking and close-on-exec. Throws std::system_error
+  /// if the program cannot be started.
+  explicit ChildProcess(const std::vector<std::string>& argv);
+  /// Kills the child if it still runs, and reaps it.
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  int stdin_fd() const { return stdin_.get(); }
+  int stdout_fd() const { return stdout_.get(); }
+  int stderr_fd() const { return stderr_.get(); }
+  /// Gives the child end-of-file on its stdin.
+  void close_stdin() { stdin_.reset(); }
+
+  /// The status once the child has exited, without waiting.
+  std::optional<ExitStatus> try_wait();
+  /// Waits for the child to exit.
+  ExitStatus wait();
+  void kill(int sig) const;
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<ExitStatus> status_;
+  pty::Fd stdin_;
+  pty::Fd stdout_;
+  pty::Fd stderr_;
+};
+
+/// What a short command printed, and how it ended.
+struct CommandOutput {
+  ExitStatus status;
+  std::string out;
+  std::string err;
+  bool timed_out = false;
+};
+
+/// Runs a command to its end with empty stdin, collecting its output; kills
+/// it after `timeout`. Throws std::system_error if it cannot be started.
+CommandOutput run_to_end(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+
+}  // namespace sandbox

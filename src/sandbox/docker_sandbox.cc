@@ -1,0 +1,228 @@
+#include "sandbox/docker_sandbox.h"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+namespace sandbox {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+/// docker CLI calls that only talk to the engine.
+constexpr seconds kCliTimeout{60};
+/// A first start after an image import sets up its layers.
+constexpr seconds kProbeTimeout{180};
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+fs::path home_dir() {
+  const std::string home = env_or_empty("HOME");
+  return home.empty() ? fs::path("/root") : fs::path(home);
+}
+
+/// The CPUs we may run on, in order.
+std::vector<int> allowed_cpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+  }
+  if (cpus.empty()) cpus.push_back(0);
+  return cpus;
+}
+
+std::string bind(const fs::path& source, const std::string& target) {
+  return "type=bind,src=" + source.string() + ",dst=" + target + ",readonly";
+}
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+}  // namespace
+
+fs::path default_agent_path() {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    for (const fs::path& candidate : {self.parent_path() / "crater-at-home-agent",
+                                      self.parent_path() / "agent" / "crater-at-home-agent"}) {
+      if (fs::exists(candidate, error)) return candidate;
+    }
+  }
+  return "crater-at-home-agent";
+}
+
+fs::path default_rustup_home() {
+  const std::string value = env_or_empty("RUSTUP_HOME");
+  return value.empty() ? home_dir() / ".rustup" : fs::path(value);
+}
+
+fs::path default_cargo_bin() {
+  const std::string value = env_or_empty("CARGO_HOME");
+  return (value.empty() ? home_dir() / ".cargo" : fs::path(value)) / "bin";
+}
+
+DockerSandbox::DockerSandbox(DockerOptions options) : options_(std::move(options)) {
+  if (options_.agent.empty()) options_.agent = default_agent_path();
+  if (options_.rustup_home.empty()) options_.rustup_home = default_rustup_home();
+  if (options_.cargo_bin.empty()) options_.cargo_bin = default_cargo_bin();
+  // Docker resolves bind sources itself; relative paths mean nothing to it.
+  std::error_code error;
+  for (fs::path* path : {&options_.agent, &options_.rustup_home, &options_.cargo_bin}) {
+    *path = fs::absolute(*path, error);
+  }
+  for (Mount& mount : options_.mounts) mount.source = fs::absolute(mount.source, error);
+}
+
+std::string DockerSandbox::container_name(unsigned index) const {
+  return options_.name_prefix + "-" + std::to_string(index);
+}
+
+std::vector<std::string> DockerSandbox::docker(std::vector<std::string> args) const {
+  args.insert(args.begin(), options_.docker);
+  return args;
+}
+
+std::vector<std::string> DockerSandbox::run_command(unsigned index) const {
+  const DockerOptions& o = options_;
+  std::string cpu;
+  if (o.cpus > 0) {
+    cpu = std::to_string(index % o.cpus);
+  } else {
+    const std::vector<int> cpus = allowed_cpus();
+    cpu = std::to_string(cpus[index % cpus.size()]);
+  }
+  const std::string memory = std::to_string(o.memory_bytes);
+  std::vector<std::string> argv = docker({
+      "run",
+      "--rm",
+      "-i",
+      "--name",
+      container_name(index),
+      "--label",
+      "crater-at-home.worker=" + o.name_prefix,
+      "--read-only",
+      "--network",
+      o.network ? "bridge" : "none",
+      "--cpuset-cpus",
+      cpu,
+      "--memory",
+      memory,
+      "--memory-swap",
+      memory,
+      "--pids-limit",
+      std::to_string(o.pids_limit),
+      "--security-opt",
+      "no-new-privileges",
+      "--tmpfs",
+      "/tmp:exec,mode=1777",
+      "--tmpfs",
+      std::string(kHome) + "/.cache:exec",
+      "-v",
+      kBuildDir,
+      "-v",
+      kCargoHome,
+      "--mount",
+      bind(o.agent, kAgentPath),
+      "--mount",
+      bind(o.rustup_home, kRustupHome),
+      "--mount",
+      bind(o.cargo_bin, kCargoBin),
+  });
+  for (const Mount& mount : o.mounts) {
+    argv.insert(argv.end(), {"--mount", bind(mount.source, mount.target)});
+  }
+  std::map<std::string, std::string> env = o.env;
+  env["HOME"] = kHome;
+  env["CARGO_HOME"] = kCargoHome;
+  env["RUSTUP_HOME"] = kRustupHome;
+  env["PATH"] =
+      std::string(kCargoBin) + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const auto& [name, value] : env) argv.insert(argv.end(), {"-e", name + "=" + value});
+  argv.insert(argv.end(), o.run_args.begin(), o.run_args.end());
+  argv.insert(argv.end(), {"--workdir", kBuildDir, o.image, kAgentPath, "--build-dir", kBuildDir,
+                           "--nice", std::to_string(o.nice)});
+  return argv;
+}
+
+void DockerSandbox::check() const {
+  const CommandOutput version =
+      run_to_end(docker({"version", "--format", "{{.Server.Version}}"}), kCliTimeout);
+  if (!version.status.success()) {
+    throw SandboxError("cannot reach the Docker engine (`" + options_.docker +
+                       " version`: " + trimmed(version.err) +
+                       "); start dockerd, or point DOCKER_HOST at an engine");
+  }
+  const CommandOutput image =
+      run_to_end(docker({"image", "inspect", "--format", "{{.Id}}", options_.image}), kCliTimeout);
+  if (!image.status.success()) {
+    throw SandboxError("no worker image '" + options_.image +
+                       "' in the Docker engine: build it with `crater-at-home image build`");
+  }
+  std::error_code error;
+  if (!fs::is_regular_file(options_.agent, error)) {
+    throw SandboxError("no agent binary at '" + options_.agent.string() +
+                       "': build crater-at-home-agent or pass its path");
+  }
+  // A worker that reads no job exits at once: it shows that the container
+  // starts with these mounts and limits, and that the agent runs inside.
+  std::vector<std::string> probe = run_command(0);
+  const std::string name = options_.name_prefix + "-check";
+  for (size_t i = 0; i + 1 < probe.size(); ++i) {
+    if (probe[i] == "--name") probe[i + 1] = name;
+  }
+  run_to_end(docker({"rm", "-f", name}), kCliTimeout);
+  const CommandOutput started = run_to_end(probe, kProbeTimeout);
+  if (started.timed_out) run_to_end(docker({"rm", "-f", name}), kCliTimeout);
+  if (!started.status.success()) {
+    throw SandboxError("a worker container does not start (" + started.status.describe() +
+                       "): " + trimmed(started.err));
+  }
+}
+
+std::unique_ptr<Worker> DockerSandbox::start(unsigned index) const {
+  const std::string name = container_name(index);
+  run_to_end(docker({"rm", "-f", name}), kCliTimeout);
+  auto process = std::make_unique<ChildProcess>(run_command(index));
+  std::vector<std::string> remove = docker({"rm", "-f", name});
+  return std::make_unique<Worker>(name, std::move(process),
+                                  [remove] { run_to_end(remove, kCliTimeout); });
+}
+
+size_t DockerSandbox::remove_all() const {
+  const CommandOutput listed = run_to_end(
+      docker({"ps", "-aq", "--filter", "label=crater-at-home.worker=" + options_.name_prefix}),
+      kCliTimeout);
+  if (!listed.status.success()) {
+    throw SandboxError("cannot list containers: " + trimmed(listed.err));
+  }
+  std::vector<std::string> ids;
+  std::istringstream lines(listed.out);
+  for (std::string id; std::getline(lines, id);) {
+    if (!id.empty()) ids.push_back(id);
+  }
+  if (ids.empty()) return 0;
+  std::vector<std::string> remove = docker({"rm", "-f"});
+  remove.insert(remove.end(), ids.begin(), ids.end());
+  run_to_end(remove, kCliTimeout);
+  return ids.size();
+}
+
+}  // namespace sandbox

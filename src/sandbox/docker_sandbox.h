@@ -1,0 +1,115 @@
+#pragma once
+// The Docker sandbox: each worker is one long-lived container running the
+// agent, started with `docker run --rm -i` through the docker CLI, so that
+// DOCKER_HOST and docker contexts (remote engines) work as they do for the
+// user. Bind-mount sources are paths on the engine's machine.
+//
+// Inside every container (see docs/sandbox.md):
+//   /                read-only image (crater-at-home-worker, docker/)
+//   /build           a volume of its own: the crate and its target/
+//   /cargo           a volume of its own: CARGO_HOME (config, registry cache)
+//   /tmp, /root/.cache  tmpfs, exec
+//   /opt/rustup, /opt/cargo/bin  the host's toolchains, read-only
+//   /opt/crater-at-home/agent    the static agent, read-only
+//   + read-only mounts the caller adds (a local registry, the crate inbox)
+// with no network, one CPU, a memory limit with no swap, a pids limit, and
+// only the environment given here: nothing of ours (AWS keys, docker
+// config) is passed in.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sandbox/worker.h"
+
+namespace sandbox {
+
+/// The engine cannot be reached, the image is missing, a worker cannot start.
+class SandboxError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+inline constexpr const char* kDefaultImage = "crater-at-home-worker:bookworm";
+
+/// Paths inside the container.
+inline constexpr const char* kAgentPath = "/opt/crater-at-home/agent";
+inline constexpr const char* kBuildDir = "/build";
+inline constexpr const char* kCargoHome = "/cargo";
+inline constexpr const char* kHome = "/root";
+inline constexpr const char* kRustupHome = "/opt/rustup";
+inline constexpr const char* kCargoBin = "/opt/cargo/bin";
+
+/// A read-only bind mount.
+struct Mount {
+  std::filesystem::path source;  // on the engine's machine
+  std::string target;            // in the container
+};
+
+struct DockerOptions {
+  /// The docker CLI to run.
+  std::string docker = "docker";
+  std::string image = kDefaultImage;
+  /// The agent binary (static, so it runs in any image).
+  std::filesystem::path agent;
+  /// The host's rustup home and cargo bin folder (rustup's proxies).
+  std::filesystem::path rustup_home;
+  std::filesystem::path cargo_bin;
+  std::vector<Mount> mounts;
+  /// More `docker run` arguments, e.g. the host mounts a `:host` image needs.
+  std::vector<std::string> run_args;
+  /// Memory and swap together: swapping would only make a crate slow.
+  uint64_t memory_bytes = uint64_t{8} << 30;
+  uint32_t pids_limit = 4096;
+  /// Worker i is pinned to CPU i mod cpus; 0 means every CPU we may use.
+  unsigned cpus = 0;
+  /// Off for builds and tests; fetching dependencies happens outside.
+  bool network = false;
+  /// Containers are named PREFIX-INDEX and labelled with the prefix.
+  std::string name_prefix = "cah-worker";
+  /// The container's environment beyond HOME, PATH, CARGO_HOME, RUSTUP_HOME.
+  std::map<std::string, std::string> env;
+  /// Passed to the agent (`--nice`); 19 keeps a sweep from slowing the box.
+  int nice = 19;
+};
+
+/// The agent next to our own executable, or in the build tree's layout.
+std::filesystem::path default_agent_path();
+/// $RUSTUP_HOME, else ~/.rustup.
+std::filesystem::path default_rustup_home();
+/// $CARGO_HOME/bin, else ~/.cargo/bin.
+std::filesystem::path default_cargo_bin();
+
+class DockerSandbox {
+ public:
+  explicit DockerSandbox(DockerOptions options);
+
+  const DockerOptions& options() const { return options_; }
+  std::string container_name(unsigned index) const;
+  /// The `docker run` command line of worker `index`.
+  std::vector<std::string> run_command(unsigned index) const;
+
+  /// Checks that the engine answers, the image exists, the mount sources
+  /// exist, and a container with these options starts and runs the agent.
+  /// Throws SandboxError saying what is wrong and what to do.
+  void check() const;
+
+  /// Starts worker `index`, replacing any container of the same name (one
+  /// left behind by a run that was killed).
+  std::unique_ptr<Worker> start(unsigned index) const;
+
+  /// Removes every container with our label, running or not; returns how
+  /// many there were.
+  size_t remove_all() const;
+
+ private:
+  std::vector<std::string> docker(std::vector<std::string> args) const;
+
+  DockerOptions options_;
+};
+
+}  // namespace sandbox

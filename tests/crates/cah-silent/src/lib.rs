@@ -1,0 +1,40 @@
+//! Prints `going quiet` once, then sleeps forever without any output, so the
+//! no-output timeout must end it. (libtest itself would print "has been
+//! running for over 60 seconds" after 60 s.)
+
+#[cfg(test)]
+mod tests {
+    /// Writes `line` and a newline straight to fd 2 with write(2). libtest
+    /// captures only print!/eprint! output (and panic messages), so this
+    /// appears live in the terminal log of a plain `cargo test`. The first
+    /// call starts with a newline: libtest has already printed
+    /// "test tests::NAME ... " without one.
+    fn say(line: &str) {
+        extern "C" {
+            fn write(fd: i32, buf: *const u8, count: usize) -> isize;
+        }
+        static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        let lead = if SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            ""
+        } else {
+            "\n"
+        };
+        let text = format!("{lead}{line}\n");
+        let mut rest = text.as_bytes();
+        while !rest.is_empty() {
+            let n = unsafe { write(2, rest.as_ptr(), rest.len()) };
+            if n <= 0 {
+                return;
+            }
+            rest = &rest[n as usize..];
+        }
+    }
+
+    #[test]
+    fn silent() {
+        say("going quiet");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
