@@ -10,12 +10,17 @@ int run(int argc, char** argv) {
   CLI::App app{"crater-at-home: run one tool over every published Rust crate"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "crater-at-home " CAH_VERSION);
+  // Every option of every command can be set in a TOML file, in a section
+  // named after the command ([run], [crates], ...); the command line wins.
+  app.set_config("--config", "crater-at-home.toml",
+                 "Options file (default: ./crater-at-home.toml if it exists)");
   int exit_status = 0;
   cli::add_render_command(app, exit_status);
   cli::add_pty_command(app, exit_status);
   cli::add_crates_command(app, exit_status);
   cli::add_sync_catalogue_command(app, exit_status);
   cli::add_image_command(app, exit_status);
+  cli::add_run_command(app, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

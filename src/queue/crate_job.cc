@@ -43,12 +43,24 @@ agent::Job crate_job(const tools::Tool& tool, const std::string& crate, const st
   return job;
 }
 
-std::string directory_registry_config(const std::filesystem::path& directory) {
+namespace {
+
+std::string replacement_config(std::string_view kind, const std::filesystem::path& directory) {
   // A JSON string is a valid TOML basic string for any path.
   const std::string quoted = nlohmann::json(directory.string()).dump();
   return "[source.crates-io]\nreplace-with = \"crater-at-home\"\n\n"
-         "[source.crater-at-home]\ndirectory = " +
-         quoted + "\n\n[net]\noffline = true\n";
+         "[source.crater-at-home]\n" +
+         std::string(kind) + " = " + quoted + "\n\n[net]\noffline = true\n";
+}
+
+}  // namespace
+
+std::string directory_registry_config(const std::filesystem::path& directory) {
+  return replacement_config("directory", directory);
+}
+
+std::string local_registry_config(const std::filesystem::path& directory) {
+  return replacement_config("local-registry", directory);
 }
 
 std::string host_target() {

@@ -32,6 +32,8 @@ agent::Job crate_job(const tools::Tool& tool, const std::string& crate, const st
 /// (such as Debian's /usr/share/cargo/registry) at `directory` in the
 /// sandbox, offline.
 std::string directory_registry_config(const std::filesystem::path& directory);
+/// The same for a cargo local-registry (an index/ folder and .crate files).
+std::string local_registry_config(const std::filesystem::path& directory);
 
 /// The triple rustc builds for by default on this machine.
 std::string host_target();

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <array>
@@ -75,18 +76,49 @@ void copy_tree(const fs::path& from, ConfinedDir& out) {
   }
 }
 
+/// The [package] name and version in a folder's Cargo.toml.
+std::optional<std::pair<std::string, std::string>> package_of(const fs::path& folder) {
+  try {
+    const toml::table manifest = toml::parse_file((folder / "Cargo.toml").string());
+    const auto name = manifest["package"]["name"].value<std::string>();
+    const auto version = manifest["package"]["version"].value<std::string>();
+    if (name && version) return std::make_pair(*name, *version);
+  } catch (const std::exception&) {
+    // Not a crate's folder.
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 DirectoryRegistry::DirectoryRegistry(fs::path root) : root_(std::move(root)) {}
 
+std::optional<fs::path> DirectoryRegistry::folder_of(const catalogue::Crate& krate) {
+  const std::pair<std::string, std::string> wanted{krate.name, krate.version};
+  const fs::path usual = root_ / (krate.name + "-" + krate.version);
+  std::error_code error;
+  if (fs::is_directory(usual, error) && package_of(usual) == wanted) return usual;
+  if (!manifests_) {
+    manifests_.emplace();
+    for (const auto& entry : fs::directory_iterator(root_, error)) {
+      if (!entry.is_directory(error)) continue;
+      if (auto package = package_of(entry.path())) manifests_->emplace(*package, entry.path());
+    }
+  }
+  const auto found = manifests_->find(wanted);
+  if (found == manifests_->end()) return std::nullopt;
+  return found->second;
+}
+
 void DirectoryRegistry::fetch(const catalogue::Crate& krate, const fs::path& target) {
   using Reason = FetchError::Reason;
   check_request(krate, target);
-  fs::path source = root_ / (krate.name + "-" + krate.version);
-  if (!fs::is_directory(source)) {
+  const std::optional<fs::path> found = folder_of(krate);
+  if (!found) {
     throw FetchError(Reason::kNotFound, krate.name + " " + krate.version +
                                             " is not in local registry " + root_.string());
   }
+  const fs::path& source = *found;
   try {
     FreshDirectory directory(target);
     ConfinedDir out(target);

@@ -1,9 +1,15 @@
 #pragma once
-// A directory registry: one folder NAME-VERSION/ per crate, holding its
-// unpacked source, as in Debian's /usr/share/cargo/registry or the output of
-// `cargo vendor --versioned-dirs`. Needs no network at all.
+// A directory registry: one folder per crate version, holding its unpacked
+// source, as in Debian's /usr/share/cargo/registry or the output of `cargo
+// vendor --versioned-dirs`. Needs no network at all. The folder is usually
+// NAME-VERSION/, but not always (Debian keeps md-5 1.0.1 in md-0.10.1/):
+// as cargo does, the manifest inside says which crate a folder holds.
 
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "registry/registry.h"
 
@@ -20,7 +26,13 @@ class DirectoryRegistry : public Registry {
   std::string describe() const override;
 
  private:
+  /// The folder holding the crate: NAME-VERSION/ if its manifest agrees,
+  /// else the one whose manifest names it.
+  std::optional<std::filesystem::path> folder_of(const catalogue::Crate& krate);
+
   std::filesystem::path root_;
+  /// (name, version) -> folder, from every manifest; read on first need.
+  std::optional<std::map<std::pair<std::string, std::string>, std::filesystem::path>> manifests_;
 };
 
 }  // namespace registry

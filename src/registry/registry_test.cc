@@ -223,6 +223,18 @@ TEST_F(DirectoryRegistryFetch, FetchesFromDebiansRegistryItself) {
   EXPECT_EQ(testing::snapshot(target_), testing::snapshot(krate.dir));
 }
 
+TEST_F(DirectoryRegistryFetch, FindsACrateWhoseFolderHasAnotherName) {
+  // As Debian keeps md-5 0.10.1 in md-0.10.1/: the manifest decides.
+  const RealCrate& krate = crates_[0];
+  fs::rename(copy_of(krate), registry_ / "renamed-folder");
+  auto registry = open_registry(registry_.string());
+  registry->fetch(krate.krate, target_);
+  EXPECT_EQ(testing::snapshot(target_), testing::snapshot(krate.dir));
+  catalogue::Crate other = krate.krate;
+  other.version = "999.0.0";
+  EXPECT_THROW(registry->fetch(other, dir_ / "other"), FetchError);
+}
+
 TEST_F(DirectoryRegistryFetch, KeepsSymlinksThatStayInside) {
   fs::create_symlink("Cargo.toml", copy_of(crates_[0]) / "MANIFEST");
   fs::create_directory(copy_of(crates_[0]) / "sub");

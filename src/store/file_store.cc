@@ -1,26 +1,21 @@
 #include "store/file_store.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
-#include "pty/fd.h"
+#include "store/temporary_file.h"
 
 namespace store {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// Temporary files carry this marker; list() never shows them.
-constexpr std::string_view kTemporaryMarker = ".cah-tmp-";
 
 [[noreturn]] void fail(const std::string& what, const fs::path& path, int error) {
   throw StoreError(what + " " + path.string() + ": " + std::strerror(error));
@@ -31,46 +26,118 @@ std::chrono::system_clock::time_point to_system_clock(fs::file_time_type t) {
       std::chrono::file_clock::to_sys(t));
 }
 
+/// Calls `visit(entry, key)` for every regular file under `root` whose key
+/// (its path under the root) starts with `prefix`, temporaries included.
+template <typename Visit>
+void for_each_file(const fs::path& root, std::string_view prefix, Visit visit) {
+  std::error_code ec;
+  if (!fs::exists(root, ec)) return;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    const std::string key = it->path().lexically_relative(root).generic_string();
+    if (key.starts_with(prefix)) visit(*it, key);
+  }
+  if (ec) fail("cannot list", root, ec.value());
+}
+
+// Small writes gather here so that a log arriving a line at a time costs one
+// write(2) per 64 KiB; bigger ones go straight to the file.
+constexpr size_t kBufferSize = 64 * size_t{1024};
+
+class FileObjectWriter final : public ObjectWriter {
+ public:
+  explicit FileObjectWriter(fs::path path) : temporary_(std::move(path)) {
+    buffer_.reserve(kBufferSize);
+  }
+  FileObjectWriter(const FileObjectWriter&) = delete;
+  FileObjectWriter& operator=(const FileObjectWriter&) = delete;
+  ~FileObjectWriter() override { abort(); }
+
+  void write(std::string_view bytes) override {
+    check_open("write");
+    if (buffer_.size() + bytes.size() > kBufferSize) {
+      flush();
+      if (bytes.size() >= kBufferSize) {
+        temporary_write(bytes);
+        bytes_written_ += bytes.size();
+        return;
+      }
+    }
+    buffer_.append(bytes);
+    bytes_written_ += bytes.size();
+  }
+
+  void commit() override {
+    check_open("commit");
+    flush();
+    state_ = State::kCommitted;
+    try {
+      temporary_.publish();
+    } catch (...) {
+      state_ = State::kAborted;
+      throw;
+    }
+  }
+
+  void abort() noexcept override {
+    if (state_ != State::kOpen) return;
+    state_ = State::kAborted;
+    temporary_.discard();
+  }
+
+  uint64_t bytes_written() const override { return bytes_written_; }
+
+ private:
+  enum class State { kOpen, kCommitted, kAborted };
+
+  void check_open(const char* what) const {
+    if (state_ == State::kOpen) return;
+    throw std::logic_error(std::string("ObjectWriter::") + what + " after " +
+                           (state_ == State::kCommitted ? "commit" : "abort or a failure"));
+  }
+
+  void flush() {
+    temporary_write(buffer_);
+    buffer_.clear();
+  }
+
+  // TemporaryFile discards itself when a write fails; so does the writer.
+  void temporary_write(std::string_view bytes) {
+    try {
+      temporary_.write(bytes);
+    } catch (...) {
+      state_ = State::kAborted;
+      throw;
+    }
+  }
+
+  TemporaryFile temporary_;
+  std::string buffer_;
+  uint64_t bytes_written_ = 0;
+  State state_ = State::kOpen;
+};
+
 }  // namespace
 
 FileStore::FileStore(fs::path root) : root_(std::move(root)) {}
 
 fs::path FileStore::path_of(std::string_view key) const {
   check_key(key);
+  if (key.find(kTemporaryMarker) != std::string_view::npos) {
+    throw StoreError("bad store key '" + std::string(key) + "': '" + std::string(kTemporaryMarker) +
+                     "' marks the store's temporary files");
+  }
   return root_ / fs::path(std::string(key));
 }
 
-void FileStore::put(std::string_view key, std::string_view bytes) {
+std::unique_ptr<ObjectWriter> FileStore::do_open_writer(std::string_view key,
+                                                        std::string_view /*content_type*/) {
   const fs::path path = path_of(key);
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec) fail("cannot create", path.parent_path(), ec.value());
-
-  static std::atomic<unsigned> counter{0};
-  fs::path temporary = path;
-  temporary +=
-      std::string(kTemporaryMarker) + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) fail("cannot create", temporary, errno);
-  try {
-    if (const int error = pty::write_all(fd, bytes); error != 0)
-      fail("cannot write", temporary, error);
-    if (::fsync(fd) != 0) fail("cannot write", temporary, errno);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(temporary.c_str());
-    fail("cannot write", temporary, error);
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temporary.c_str());
-    fail("cannot rename into", path, error);
-  }
+  return std::make_unique<FileObjectWriter>(path);
 }
 
 std::optional<std::string> FileStore::get(std::string_view key) {
@@ -99,16 +166,10 @@ std::optional<ObjectInfo> FileStore::head(std::string_view key) {
 
 std::vector<ObjectInfo> FileStore::list(std::string_view prefix) {
   std::vector<ObjectInfo> objects;
-  std::error_code ec;
-  if (!fs::exists(root_, ec)) return objects;
-  for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    if (!it->is_regular_file()) continue;
-    const std::string key = it->path().lexically_relative(root_).generic_string();
-    if (!key.starts_with(prefix) || key.find(kTemporaryMarker) != std::string::npos) continue;
-    objects.push_back(ObjectInfo{key, it->file_size(), to_system_clock(it->last_write_time())});
-  }
-  if (ec) fail("cannot list", root_, ec.value());
+  for_each_file(root_, prefix, [&](const fs::directory_entry& file, const std::string& key) {
+    if (key.find(kTemporaryMarker) != std::string::npos) return;
+    objects.push_back(ObjectInfo{key, file.file_size(), to_system_clock(file.last_write_time())});
+  });
   std::sort(objects.begin(), objects.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
   return objects;
@@ -119,6 +180,19 @@ void FileStore::remove(std::string_view key) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
     fail("cannot remove", path, errno);
   }
+}
+
+size_t FileStore::remove_stale_temporaries(std::string_view prefix) {
+  size_t removed = 0;
+  for_each_file(root_, prefix, [&](const fs::directory_entry& file, const std::string&) {
+    if (!is_abandoned_temporary(file.path().filename().native())) return;
+    if (::unlink(file.path().c_str()) == 0) {
+      ++removed;
+    } else if (errno != ENOENT) {
+      fail("cannot remove", file.path(), errno);
+    }
+  });
+  return removed;
 }
 
 std::string FileStore::url() const { return "file://" + fs::absolute(root_).string(); }

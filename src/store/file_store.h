@@ -1,6 +1,7 @@
 #pragma once
 // The file:// backend: one file per object under a root directory, written
-// to a temporary name and renamed into place.
+// to a temporary name beside it (see temporary_file.h) and renamed into
+// place.
 
 #include <filesystem>
 
@@ -12,12 +13,17 @@ class FileStore : public Store {
  public:
   explicit FileStore(std::filesystem::path root);
 
-  void put(std::string_view key, std::string_view bytes) override;
   std::optional<std::string> get(std::string_view key) override;
   std::optional<ObjectInfo> head(std::string_view key) override;
   std::vector<ObjectInfo> list(std::string_view prefix) override;
   void remove(std::string_view key) override;
+  size_t remove_stale_temporaries(std::string_view prefix) override;
   std::string url() const override;
+
+ protected:
+  /// Ignores `content_type`: a file has none.
+  std::unique_ptr<ObjectWriter> do_open_writer(std::string_view key,
+                                               std::string_view content_type) override;
 
  private:
   std::filesystem::path path_of(std::string_view key) const;

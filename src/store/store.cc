@@ -20,6 +20,18 @@ void check_key(std::string_view key) {
   if (key.find('\0') != std::string_view::npos) throw StoreError("bad store key: NUL byte");
 }
 
+void Store::put(std::string_view key, std::string_view bytes, std::string_view content_type) {
+  const std::unique_ptr<ObjectWriter> writer = open_writer(key, content_type);
+  writer->write(bytes);
+  writer->commit();
+}
+
+std::unique_ptr<ObjectWriter> Store::open_writer(std::string_view key,
+                                                 std::string_view content_type) {
+  check_key(key);
+  return do_open_writer(key, content_type);
+}
+
 std::unique_ptr<Store> open_store(std::string_view url) {
   if (url.starts_with("s3://")) {
     throw StoreError("the S3 store is not built yet: use a file:// store (" + std::string(url) +

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -14,6 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+// Above the 64 KiB a FileStore gathers before writing.
+constexpr size_t kLargeWrite = 100 * size_t{1024};
 
 class StoreConformance : public ::testing::Test {
  protected:
@@ -31,7 +37,7 @@ class StoreConformance : public ::testing::Test {
 };
 
 TEST_F(StoreConformance, PutThenGetIsByteExact) {
-  const std::string bytes("raw \x1b[31mbytes\x00\xff kept", 22);
+  const std::string bytes("raw \x1b[31mbytes\x00\xff kept", 21);
   store_->put("miri/raw/serde/1.0.0", bytes);
   EXPECT_EQ(store_->get("miri/raw/serde/1.0.0"), bytes);
   store_->put("miri/raw/serde/1.0.0", "replaced");
@@ -49,7 +55,7 @@ TEST_F(StoreConformance, MissingKeys) {
 
 TEST_F(StoreConformance, HeadSaysSizeAndAge) {
   const auto before = std::chrono::system_clock::now() - 2s;
-  store_->put("crates.json", "[[\"a\",\"1.0.0\"]]");
+  store_->put("crates.json", R"([["a","1.0.0"]])");
   const auto info = store_->head("crates.json");
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->key, "crates.json");
@@ -88,8 +94,137 @@ TEST_F(StoreConformance, RefusesKeysThatEscape) {
   for (const char* key : {"", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "a/"}) {
     EXPECT_THROW(store_->put(key, "x"), StoreError) << key;
     EXPECT_THROW(store_->get(key), StoreError) << key;
+    EXPECT_THROW(store_->open_writer(key), StoreError) << key;
   }
   EXPECT_FALSE(fs::exists(root_.parent_path() / "x"));
+}
+
+TEST_F(StoreConformance, PutTakesAContentType) {
+  store_->put("t/page/a/1.html", "<html></html>", "text/html; charset=utf-8");
+  EXPECT_EQ(store_->get("t/page/a/1.html"), "<html></html>");
+}
+
+TEST_F(StoreConformance, WriterStreamsChunksIntoOneObject) {
+  const std::string big(2 * kLargeWrite, '\x07');
+  auto writer = store_->open_writer("t/raw/a/1", "text/plain");
+  writer->write("first ");
+  writer->write("");
+  writer->write(std::string_view("\x00\xff\x1b[0m ", 7));
+  writer->write(big);
+  writer->write(" last");
+  EXPECT_EQ(writer->bytes_written(), 6u + 7u + big.size() + 5u);
+  writer->commit();
+  EXPECT_EQ(store_->get("t/raw/a/1"),
+            "first " + std::string("\x00\xff\x1b[0m ", 7) + big + " last");
+  EXPECT_EQ(store_->head("t/raw/a/1")->size, writer->bytes_written());
+
+  auto empty = store_->open_writer("t/raw/empty/1");
+  empty->commit();
+  EXPECT_EQ(store_->get("t/raw/empty/1"), "");
+}
+
+TEST_F(StoreConformance, NothingIsVisibleBeforeCommit) {
+  auto writer = store_->open_writer("t/raw/a/1");
+  writer->write(std::string(kLargeWrite, 'x'));
+  EXPECT_EQ(store_->get("t/raw/a/1"), std::nullopt);
+  EXPECT_EQ(store_->head("t/raw/a/1"), std::nullopt);
+  EXPECT_TRUE(store_->list("").empty());
+  writer->commit();
+  EXPECT_EQ(store_->list("").size(), 1u);
+}
+
+TEST_F(StoreConformance, AWriterDroppedWithoutCommitLeavesNothing) {
+  {
+    auto writer = store_->open_writer("t/raw/a/1");
+    writer->write(std::string(kLargeWrite, 'x'));
+  }
+  EXPECT_EQ(store_->get("t/raw/a/1"), std::nullopt);
+  EXPECT_TRUE(store_->list("").empty());
+  EXPECT_EQ(store_->remove_stale_temporaries(""), 0u);
+}
+
+TEST_F(StoreConformance, AbortLeavesNothingAndEndsTheWriter) {
+  auto writer = store_->open_writer("t/raw/a/1");
+  writer->write("some bytes");
+  writer->abort();
+  writer->abort();  // again: nothing happens
+  EXPECT_EQ(store_->get("t/raw/a/1"), std::nullopt);
+  EXPECT_TRUE(store_->list("").empty());
+  EXPECT_THROW(writer->write("more"), std::logic_error);
+  EXPECT_THROW(writer->commit(), std::logic_error);
+  EXPECT_EQ(store_->get("t/raw/a/1"), std::nullopt);
+}
+
+TEST_F(StoreConformance, WriteAfterCommitIsALogicError) {
+  auto writer = store_->open_writer("t/raw/a/1");
+  writer->write("done");
+  writer->commit();
+  EXPECT_THROW(writer->write("more"), std::logic_error);
+  EXPECT_THROW(writer->commit(), std::logic_error);
+  writer->abort();  // too late to take it back
+  writer.reset();
+  EXPECT_EQ(store_->get("t/raw/a/1"), "done");
+}
+
+TEST_F(StoreConformance, AWriterKeepsTheOldObjectUntilCommit) {
+  store_->put("t/raw/a/1", "old");
+  auto aborted = store_->open_writer("t/raw/a/1");
+  aborted->write("never seen");
+  aborted->abort();
+  EXPECT_EQ(store_->get("t/raw/a/1"), "old");
+
+  auto writer = store_->open_writer("t/raw/a/1");
+  writer->write(std::string(kLargeWrite, 'n'));
+  EXPECT_EQ(store_->get("t/raw/a/1"), "old");
+  EXPECT_EQ(store_->head("t/raw/a/1")->size, 3u);
+  writer->commit();
+  EXPECT_EQ(store_->get("t/raw/a/1"), std::string(kLargeWrite, 'n'));
+}
+
+TEST_F(StoreConformance, TheLastCommitWins) {
+  auto first = store_->open_writer("t/raw/a/1");
+  auto second = store_->open_writer("t/raw/a/1");
+  second->write("second");
+  first->write("first");
+  first->commit();
+  second->commit();
+  EXPECT_EQ(store_->get("t/raw/a/1"), "second");
+  EXPECT_EQ(store_->list("").size(), 1u);
+}
+
+TEST_F(StoreConformance, WritesAnObjectOf64MiBInChunks) {
+  constexpr size_t kMiB = size_t{1} << 20;
+  constexpr size_t kChunks = 64;
+  auto writer = store_->open_writer("t/raw/big/1");
+  std::string chunk(kMiB, '\0');
+  for (size_t i = 0; i < kChunks; ++i) {
+    std::fill(chunk.begin(), chunk.end(), static_cast<char>('A' + i % 26));
+    chunk.back() = '\n';
+    writer->write(chunk);
+  }
+  EXPECT_EQ(writer->bytes_written(), kMiB * kChunks);
+  writer->commit();
+  EXPECT_EQ(store_->head("t/raw/big/1")->size, kMiB * kChunks);
+  const auto bytes = store_->get("t/raw/big/1");
+  ASSERT_TRUE(bytes.has_value());
+  ASSERT_EQ(bytes->size(), kMiB * kChunks);
+  for (size_t i = 0; i < kChunks; ++i) {
+    const std::string_view got = std::string_view(*bytes).substr(i * kMiB, kMiB);
+    ASSERT_EQ(got.find_first_not_of(static_cast<char>('A' + i % 26)), kMiB - 1) << "chunk " << i;
+    ASSERT_EQ(got.back(), '\n') << "chunk " << i;
+  }
+}
+
+TEST_F(StoreConformance, CleaningUpNeverTakesAnOpenWriter) {
+  auto writer = store_->open_writer("t/raw/a/1");
+  writer->write("still writing");
+  EXPECT_EQ(store_->remove_stale_temporaries(""), 0u);
+  EXPECT_EQ(store_->remove_stale_temporaries("t/raw/"), 0u);
+  writer->write(", done");
+  writer->commit();
+  EXPECT_EQ(store_->get("t/raw/a/1"), "still writing, done");
+  EXPECT_EQ(store_->remove_stale_temporaries(""), 0u);
+  EXPECT_EQ(store_->get("t/raw/a/1"), "still writing, done");
 }
 
 TEST(FileStore, LeavesNoTemporaryFilesAndWritesIntoItsRoot) {
@@ -105,6 +240,131 @@ TEST(FileStore, LeavesNoTemporaryFilesAndWritesIntoItsRoot) {
   EXPECT_EQ(files, 1u);
   EXPECT_EQ(store->url(), "file://" + root.string());
   fs::remove_all(root);
+}
+
+// A directory of its own for a FileStore test, removed afterwards.
+class ScratchDirectory {
+ public:
+  ScratchDirectory()
+      : path_(fs::temp_directory_path() /
+              ("cah-store-file-" + std::to_string(::getpid()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+    fs::remove_all(path_);
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  ~ScratchDirectory() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Every regular file under `root`, temporaries included, sorted.
+std::vector<std::string> files_under(const fs::path& root) {
+  std::vector<std::string> files;
+  if (!fs::exists(root)) return files;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file()) files.push_back(entry.path().lexically_relative(root).string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+void touch(const fs::path& path) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << "partial";
+}
+
+TEST(FileStore, WritersLeaveNoTemporaryFiles) {
+  const ScratchDirectory root;
+  auto store = open_store(root.path().string());
+  {
+    auto dropped = store->open_writer("t/raw/a/1");
+    dropped->write(std::string(kLargeWrite, 'x'));
+    auto aborted = store->open_writer("t/raw/a/2");
+    aborted->write("x");
+    aborted->abort();
+    auto committed = store->open_writer("t/raw/a/3");
+    committed->write("x");
+    committed->commit();
+  }
+  EXPECT_EQ(files_under(root.path()), std::vector<std::string>{"t/raw/a/3"});
+}
+
+TEST(FileStore, WritesToATemporaryBesideTheKey) {
+  const ScratchDirectory root;
+  auto store = open_store(root.path().string());
+  auto writer = store->open_writer("t/raw/a/1");
+  writer->write("x");
+  const auto files = files_under(root.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_TRUE(files[0].starts_with("t/raw/a/1.cah-tmp-" + std::to_string(::getpid()) + "-"))
+      << files[0];
+  writer->commit();
+  EXPECT_EQ(files_under(root.path()), std::vector<std::string>{"t/raw/a/1"});
+}
+
+TEST(FileStore, RefusesKeysThatLookLikeTemporaries) {
+  const ScratchDirectory root;
+  auto store = open_store(root.path().string());
+  EXPECT_THROW(store->put("t/raw/a/1.cah-tmp-1-2", "x"), StoreError);
+  EXPECT_THROW(store->open_writer("t/raw/a.cah-tmp-/1"), StoreError);
+  EXPECT_THROW(store->get("t/raw/a/1.cah-tmp-1-2"), StoreError);
+}
+
+TEST(FileStore, RemovesTemporariesOfDeadWritersOnly) {
+  // Above PID_MAX_LIMIT (2^22): no process ever has it.
+  const pid_t dead_pid = (1 << 22) + 4321;
+  ASSERT_EQ(::kill(dead_pid, 0), -1);
+  ASSERT_EQ(errno, ESRCH);
+  const std::string dead = std::to_string(dead_pid);
+  const std::string self = std::to_string(::getpid());
+  const std::vector<std::string> stale = {
+      "t/raw/dead/1.cah-tmp-" + dead + "-0",
+      "t/raw/dead/2.cah-tmp-" + dead + "-17",
+      // An earlier process that had our PID (a container's PID 1).
+      "t/raw/self/1.cah-tmp-" + self + "-4000000000",
+  };
+  const std::vector<std::string> kept = {
+      // Another live process: trusted to be writing still.
+      "t/raw/live/1.cah-tmp-" + std::to_string(::getppid()) + "-0",
+      // Not exactly our pattern.
+      "t/raw/odd/1.cah-tmp-" + dead,
+      "t/raw/odd/2.cah-tmp-" + dead + "-1x",
+      "t/raw/odd/3.cah-tmp-0" + dead + "-1",
+      "t/raw/odd/4.cah-tmp-" + dead + "-01",
+      "t/raw/odd/5.cah-tmp--" + dead + "-1",
+      "t/raw/odd/6.cah-tmp-+" + dead + "-1",
+      "t/raw/odd/.cah-tmp-" + dead + "-1",
+      "t/raw/odd/7.cah-tmp-" + dead + "-1.bak",
+      "t/raw/odd/8.cah-tmp-99999999999999999999-1",
+      "t/raw/odd/9.cah-tmp-0-1",
+  };
+  const std::string outside = "u/raw/dead/1.cah-tmp-" + dead + "-0";
+
+  const ScratchDirectory root;
+  auto store = open_store(root.path().string());
+  auto open = store->open_writer("t/raw/open/1");
+  open->write("still writing");
+  store->put("t/raw/kept/1", "an object");
+  for (const auto& name : stale) touch(root.path() / name);
+  for (const auto& name : kept) touch(root.path() / name);
+  touch(root.path() / outside);
+
+  EXPECT_EQ(store->remove_stale_temporaries("t/raw/"), stale.size());
+  for (const auto& name : stale) EXPECT_FALSE(fs::exists(root.path() / name)) << name;
+  for (const auto& name : kept) EXPECT_TRUE(fs::exists(root.path() / name)) << name;
+  // Those, the object, the open writer's temporary and the one outside.
+  EXPECT_EQ(files_under(root.path()).size(), kept.size() + 3);
+
+  EXPECT_EQ(store->remove_stale_temporaries(""), 1u);
+  EXPECT_FALSE(fs::exists(root.path() / outside));
+  EXPECT_EQ(store->remove_stale_temporaries(""), 0u);
+
+  open->commit();
+  EXPECT_EQ(store->get("t/raw/open/1"), "still writing");
+  EXPECT_EQ(store->get("t/raw/kept/1"), "an object");
 }
 
 TEST(FileStore, AnUnwritableRootIsAClearError) {

@@ -294,6 +294,11 @@ std::vector<std::string> ToolSet::names() const {
 fs::path default_tools_path() {
   std::error_code ignored;
   if (fs::is_regular_file("tools.toml", ignored)) return "tools.toml";
+  // A build that was never installed uses its source tree's.
+  if (!fs::is_regular_file(CAH_INSTALLED_TOOLS, ignored) &&
+      fs::is_regular_file(CAH_SOURCE_TOOLS, ignored)) {
+    return CAH_SOURCE_TOOLS;
+  }
   return CAH_INSTALLED_TOOLS;
 }
 

@@ -76,7 +76,8 @@ class ToolSet {
   std::map<std::string, Tool, std::less<>> tools_;
 };
 
-/// ./tools.toml if it exists, else the one installed with the program.
+/// ./tools.toml if it exists, else the one installed with the program, else
+/// (a build never installed) the source tree's.
 std::filesystem::path default_tools_path();
 
 }  // namespace tools

@@ -1,0 +1,2 @@
+// Replaced by the run tests.
+#include <gtest/gtest.h>
