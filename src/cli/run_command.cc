@@ -32,6 +32,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Where the registry and each crate's staged source appear in a worker:
+// fixed paths, since the host's could lie under a place the agent empties
+// (/tmp).
+constexpr const char* kRegistryMount = "/registry";
+constexpr const char* kInboxMount = "/crates";
+
 struct RunOptions {
   CatalogueSource source;
   SelectionOptions selection;
@@ -101,8 +107,8 @@ int run(const RunOptions& options) {
   queue::CrateJobSettings settings{
       .target = options.target.empty() ? queue::host_target() : options.target,
       .cargo_config = fs::is_directory(registry_root / "index")
-                          ? queue::local_registry_config(registry_root)
-                          : queue::directory_registry_config(registry_root),
+                          ? queue::local_registry_config(kRegistryMount)
+                          : queue::directory_registry_config(kRegistryMount),
   };
   if (!options.toolchain.empty()) settings.toolchain = options.toolchain;
   if (!options.timeout.empty()) settings.timeout = duration_option(options.timeout, "--timeout");
@@ -143,7 +149,7 @@ int run(const RunOptions& options) {
   const fs::path inbox = fs::temp_directory_path() / ("crater-at-home-" + std::to_string(getpid()));
   sandbox::DockerOptions docker_options{
       .image = options.image,
-      .mounts = {{registry_root, registry_root.string()}, {inbox, "/crates"}},
+      .mounts = {{registry_root, kRegistryMount}, {inbox, kInboxMount}},
       .memory_bytes = static_cast<uint64_t>(options.memory_limit_gb * (1ULL << 30)),
       .pids_limit = options.pids_limit,
       .name_prefix = options.worker_prefix,
@@ -176,7 +182,7 @@ int run(const RunOptions& options) {
           .job_settings = settings,
           .workers = options.jobs,
           .inbox = inbox,
-          .inbox_mount = "/crates",
+          .inbox_mount = kInboxMount,
           .stop_fd = stop_pipe[0],
       },
       docker, *registry, *store, progress);
