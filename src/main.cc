@@ -21,6 +21,8 @@ int run(int argc, char** argv) {
   cli::add_sync_catalogue_command(app, exit_status);
   cli::add_image_command(app, exit_status);
   cli::add_run_command(app, exit_status);
+  cli::add_sync_command(app, exit_status);
+  cli::add_serve_command(app, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -148,6 +148,8 @@ int run(int argc, char** argv) {
   app.add_option("--nice", nice, "Niceness of the agent and every command (0: leave it)")
       ->capture_default_str()
       ->check(CLI::Range(0, 19));
+  app.add_flag("--echo-commands", options.echo_commands,
+               "Write each shown command's line into the output before it runs");
   CLI11_PARSE(app, argc, argv);
   options.build_dir = build_dir;
   options.writable_dirs.assign(writable_dirs.begin(), writable_dirs.end());

@@ -147,6 +147,25 @@ CommandOutcome watch(CommandProcess& process, const Limits& limits,
   return outcome;
 }
 
+/// "$ cargo +stable check '--features=a b'", bold, as a line of the log.
+std::string echo_line(const std::vector<std::string>& argv) {
+  std::string line = "\x1b[1m$";
+  for (const std::string& arg : argv) {
+    const bool plain = !arg.empty() && arg.find_first_not_of(
+                                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                           "0123456789_+=:,./@%-") == std::string::npos;
+    line += ' ';
+    if (plain) {
+      line += arg;
+      continue;
+    }
+    line += '\'';
+    for (const char c : arg) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += '\'';
+  }
+  return line + "\x1b[0m\r\n";
+}
+
 CommandOutcome run_command(const std::vector<std::string>& argv, const std::string& directory,
                            const std::map<std::string, std::string>& env, const Limits& limits,
                            const Runner::OutputHandler& on_output) {
@@ -243,9 +262,11 @@ JobResult Runner::run(const Job& job, const OutputHandler& on_output) {
           command_limits.wall_deadline = deadline;
         }
       }
+      const std::vector<std::string> argv = expand_crate_args(command.argv, crate_args.args);
+      if (options_.echo_commands && command.show_output) on_output(echo_line(argv));
       const CommandOutcome outcome =
-          run_command(expand_crate_args(command.argv, crate_args.args), options_.build_dir.string(),
-                      job.env, command_limits, command.show_output ? on_output : discard);
+          run_command(argv, options_.build_dir.string(), job.env, command_limits,
+                      command.show_output ? on_output : discard);
       end_descendants();
       result.commands.push_back(outcome.result);
       result.timed_out = outcome.timed_out;

@@ -45,6 +45,9 @@ struct RunnerOptions {
   /// What the agent itself has to say that is not crate output (bad docs.rs
   /// metadata, a place that could not be emptied after a job).
   std::function<void(std::string_view)> on_warning;
+  /// Writes "$ ARGV" (bold) before each shown command's output, so that a
+  /// log says what ran, features from docs.rs metadata included.
+  bool echo_commands = false;
   /// Asked while a job runs, at least every 100 ms and after every signal;
   /// once it says true, run() ends the job and throws Stopped.
   std::function<bool()> should_stop;

@@ -134,6 +134,18 @@ TEST_F(RunnerTest, AMissingProgramFailsLikeInAShell) {
   EXPECT_THAT(output_, HasSubstr("next\r\n"));
 }
 
+TEST_F(RunnerTest, EchoesEachShownCommandWhenAsked) {
+  RunnerOptions echoing = options();
+  echoing.echo_commands = true;
+  Runner runner(echoing);
+  std::string output;
+  runner.run(job_of({shell("echo it's here", /*show_output=*/false),
+                     {.argv = {"echo", "plain", "two words", "it's"}}}),
+             [&](std::string_view bytes) { output += bytes; });
+  EXPECT_EQ(output,
+            "\x1b[1m$ echo plain 'two words' 'it'\\''s'\x1b[0m\r\nplain two words it's\r\n");
+}
+
 TEST_F(RunnerTest, WallTimeoutKillsAndStops) {
   const auto started = Clock::now();
   const JobResult result =

@@ -12,5 +12,7 @@ void add_crates_command(CLI::App& app, int& exit_status);
 void add_sync_catalogue_command(CLI::App& app, int& exit_status);
 void add_image_command(CLI::App& app, int& exit_status);
 void add_run_command(CLI::App& app, int& exit_status);
+void add_sync_command(CLI::App& app, int& exit_status);
+void add_serve_command(CLI::App& app, int& exit_status);
 
 }  // namespace cli

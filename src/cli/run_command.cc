@@ -17,6 +17,7 @@
 #include "catalogue/selection.h"
 #include "cli/catalogue_options.h"
 #include "cli/commands.h"
+#include "publish/publish.h"
 #include "queue/plan.h"
 #include "queue/progress.h"
 #include "queue/scheduler.h"
@@ -87,6 +88,21 @@ std::chrono::seconds duration_option(const std::string& text, const char* flag) 
   }
 }
 
+constexpr std::string_view kInboxPrefix = "crater-at-home-";
+
+/// Staging folders of runs that were killed (their process is gone).
+void remove_stale_inboxes() {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(kInboxPrefix)) continue;
+    const std::string pid_text = name.substr(kInboxPrefix.size());
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), error);
+  }
+}
+
 spdlog::level::level_enum log_level(const RunOptions& options) {
   if (!options.log_level.empty()) return queue::parse_log_level(options.log_level);
   return queue::log_level_from_env().value_or(spdlog::level::info);
@@ -146,7 +162,9 @@ int run(const RunOptions& options) {
                plan.ignored, options.jobs, store->url().c_str());
 
   // The sandbox.
-  const fs::path inbox = fs::temp_directory_path() / ("crater-at-home-" + std::to_string(getpid()));
+  remove_stale_inboxes();
+  const fs::path inbox =
+      fs::temp_directory_path() / (std::string(kInboxPrefix) + std::to_string(getpid()));
   sandbox::DockerOptions docker_options{
       .image = options.image,
       .mounts = {{registry_root, kRegistryMount}, {inbox, kInboxMount}},
@@ -188,6 +206,15 @@ int run(const RunOptions& options) {
       docker, *registry, *store, progress);
   const queue::SchedulerResult result = scheduler.run(plan.to_run);
   progress.finish();
+  if (!result.interrupted) {
+    // The site follows the results: pages, diagnoses, results.json.
+    std::map<std::string, uint64_t, std::less<>> downloads;
+    for (const catalogue::Crate& crate : catalogue.crates())
+      downloads[crate.name] = crate.downloads;
+    const publish::SyncStats synced = publish::sync_tool(*store, {.tool = options.tool}, downloads);
+    std::fprintf(stderr, "crater-at-home: site updated (%zu results, %zu diagnosed)\n",
+                 synced.results, synced.diagnosed);
+  }
   std::fprintf(stdout, "%s", progress.summary().c_str());
   std::fprintf(stdout, "results: %s/%s/ (raw/, logs/, results/)\n", store->url().c_str(),
                options.tool.c_str());

@@ -72,7 +72,10 @@ std::string to_json(const ResultRecord& record) {
       {"peak_memory_bytes", record.peak_memory_bytes},
       {"attempts", record.attempts},
       {"log_bytes", record.log_bytes},
-      {"diagnosis", nullptr},
+      {"renderer_version", record.renderer_version},
+      {"diagnosis",
+       record.diagnosis_json.empty() ? json(nullptr) : json::parse(record.diagnosis_json)},
+      {"diagnosis_version", record.diagnosis_version},
   };
   if (record.job) {
     json job;
@@ -102,6 +105,11 @@ ResultRecord parse_result_record(std::string_view text) {
     record.peak_memory_bytes = in.at("peak_memory_bytes").get<uint64_t>();
     record.attempts = in.at("attempts").get<unsigned>();
     record.log_bytes = in.at("log_bytes").get<uint64_t>();
+    record.renderer_version = in.value("renderer_version", 0);
+    if (in.contains("diagnosis") && !in.at("diagnosis").is_null()) {
+      record.diagnosis_json = in.at("diagnosis").dump();
+    }
+    record.diagnosis_version = in.value("diagnosis_version", 0);
     if (!in.at("job").is_null()) {
       agent::JobResult job;
       agent::from_json(in.at("job"), job);
@@ -111,6 +119,21 @@ ResultRecord parse_result_record(std::string_view text) {
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("bad result record: ") + e.what());
   }
+}
+
+diagnosis::Facts diagnosis_facts(const ResultRecord& record) {
+  return diagnosis::Facts{
+      .crate = record.crate,
+      .version = record.version,
+      .timed_out = record.outcome == Outcome::kTimedOut,
+      .oom_killed = record.outcome == Outcome::kOutOfMemory,
+      .infrastructure_error = record.outcome == Outcome::kError,
+      .passed = record.outcome == Outcome::kPassed,
+  };
+}
+
+std::string log_title(std::string_view tool, std::string_view crate, std::string_view version) {
+  return std::string(crate) + " " + std::string(version) + ": " + std::string(tool);
 }
 
 std::string raw_key(std::string_view tool, std::string_view crate, std::string_view version) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agent/job.h"
+#include "diagnosis/diagnosis.h"
 
 namespace queue {
 
@@ -43,6 +44,12 @@ struct ResultRecord {
   /// How many workers took the crate (2 after a worker died under it).
   unsigned attempts = 1;
   uint64_t log_bytes = 0;
+  /// render::kRendererVersion of the stored page.
+  int renderer_version = 0;
+  /// What diagnosis::Diagnoser made of the log (JSON), and its rules'
+  /// version; null and 0 until a diagnosis is made.
+  std::string diagnosis_json;
+  int diagnosis_version = 0;
 };
 
 Outcome classify(const agent::JobResult& result);
@@ -50,6 +57,12 @@ Outcome classify(const agent::JobResult& result);
 std::string to_json(const ResultRecord& record);
 /// Throws std::runtime_error for a record that does not parse.
 ResultRecord parse_result_record(std::string_view json);
+
+/// What the diagnosis needs to know beside the log.
+diagnosis::Facts diagnosis_facts(const ResultRecord& record);
+
+/// The title of a crate's log page.
+std::string log_title(std::string_view tool, std::string_view crate, std::string_view version);
 
 /// Store keys of a crate's objects under tool `tool`.
 std::string raw_key(std::string_view tool, std::string_view crate, std::string_view version);

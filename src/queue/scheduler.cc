@@ -40,6 +40,7 @@ struct Scheduler::InFlight {
   std::unique_ptr<store::ObjectWriter> raw;
   std::unique_ptr<store::ObjectWriter> html;
   std::unique_ptr<render::Page> page;
+  diagnosis::Diagnoser diagnoser;
   SystemClock::time_point started_at;
   SteadyClock::time_point started;
   SteadyClock::time_point deadline;  // past it, the worker is taken for dead
@@ -188,6 +189,7 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
                    [in_flight](std::string_view bytes) {
                      in_flight->raw->write(bytes);
                      in_flight->page->feed(bytes);
+                     in_flight->diagnoser.feed(bytes);
                    },
                .on_result = [in_flight](agent::JobResult r) { in_flight->result = std::move(r); },
                .on_job_error = [in_flight](std::string e) { in_flight->job_error = std::move(e); },
@@ -217,6 +219,7 @@ void Scheduler::note(Slot& slot, const std::string& text) {
   const std::string line = "\r\n\x1b[1mcrater-at-home: " + text + "\x1b[0m\r\n";
   slot.job->raw->write(line);
   slot.job->page->feed(line);
+  slot.job->diagnoser.feed(line);
 }
 
 void Scheduler::complete(Slot& slot, Outcome outcome, const std::string& error) {
@@ -236,6 +239,10 @@ void Scheduler::complete(Slot& slot, Outcome outcome, const std::string& error) 
       .log_bytes = flight.raw->bytes_written(),
   };
   if (flight.result) record.peak_memory_bytes = flight.result->peak_memory_bytes;
+  record.renderer_version = render::kRendererVersion;
+  record.diagnosis_json =
+      diagnosis::to_json(flight.diagnoser.finish(diagnosis_facts(record))).dump();
+  record.diagnosis_version = diagnosis::kDiagnosisVersion;
   // The log and its page first: a record means everything is there.
   flight.raw->commit();
   flight.html->commit();
@@ -252,7 +259,7 @@ void Scheduler::record_without_job(const Pending& pending, const std::string& er
   const catalogue::Crate& crate = pending.crate;
   const std::string log = "\x1b[1mcrater-at-home: " + error + "\x1b[0m\r\n";
   std::string html;
-  render::Page page(crate.name + " " + crate.version + ": " + options_.tool_name,
+  render::Page page(log_title(options_.tool_name, crate.name, crate.version),
                     [&html](std::string_view bytes) { html += bytes; });
   page.feed(log);
   page.finish();
@@ -260,7 +267,7 @@ void Scheduler::record_without_job(const Pending& pending, const std::string& er
              "text/plain; charset=utf-8");
   store_.put(log_key(options_.tool_name, crate.name, crate.version), html,
              "text/html;charset=utf-8");
-  const ResultRecord record{
+  ResultRecord record{
       .tool = options_.tool_name,
       .toolchain = options_.job_settings.toolchain.value_or(options_.tool.toolchain),
       .crate = crate.name,
@@ -270,7 +277,11 @@ void Scheduler::record_without_job(const Pending& pending, const std::string& er
       .started = SystemClock::now(),
       .attempts = pending.attempts,
       .log_bytes = log.size(),
+      .renderer_version = render::kRendererVersion,
   };
+  record.diagnosis_json =
+      diagnosis::to_json(diagnosis::diagnose(log, diagnosis_facts(record))).dump();
+  record.diagnosis_version = diagnosis::kDiagnosisVersion;
   store_.put(result_key(options_.tool_name, crate.name, crate.version), to_json(record),
              "application/json");
   ++result_.counts[Outcome::kError];

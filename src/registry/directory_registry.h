@@ -2,7 +2,7 @@
 // A directory registry: one folder per crate version, holding its unpacked
 // source, as in Debian's /usr/share/cargo/registry or the output of `cargo
 // vendor --versioned-dirs`. Needs no network at all. The folder is usually
-// NAME-VERSION/, but not always (Debian keeps md-5 1.0.1 in md-0.10.1/):
+// NAME-VERSION/, but not always (Debian keeps md-5 0.10.1 in md-0.10.1/):
 // as cargo does, the manifest inside says which crate a folder holds.
 
 #include <filesystem>

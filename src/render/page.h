@@ -10,6 +10,10 @@
 
 namespace render {
 
+/// Bumped whenever the same raw bytes would render differently, so that
+/// `sync` knows which stored pages to render again.
+inline constexpr int kRendererVersion = 1;
+
 class Page {
  public:
   Page(std::string_view title, Sink sink);

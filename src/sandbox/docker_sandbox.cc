@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 namespace sandbox {
@@ -158,7 +159,7 @@ std::vector<std::string> DockerSandbox::run_command(unsigned index) const {
   for (const auto& [name, value] : env) argv.insert(argv.end(), {"-e", name + "=" + value});
   argv.insert(argv.end(), o.run_args.begin(), o.run_args.end());
   argv.insert(argv.end(), {"--workdir", kBuildDir, o.image, kAgentPath, "--build-dir", kBuildDir,
-                           "--nice", std::to_string(o.nice)});
+                           "--echo-commands", "--nice", std::to_string(o.nice)});
   return argv;
 }
 
@@ -206,7 +207,7 @@ std::unique_ptr<Worker> DockerSandbox::start(unsigned index) const {
                                   [remove] { run_to_end(remove, kCliTimeout); });
 }
 
-size_t DockerSandbox::remove_all() const {
+std::vector<std::string> DockerSandbox::labelled_containers() const {
   const CommandOutput listed = run_to_end(
       docker({"ps", "-aq", "--filter", "label=crater-at-home.worker=" + options_.name_prefix}),
       kCliTimeout);
@@ -218,11 +219,27 @@ size_t DockerSandbox::remove_all() const {
   for (std::string id; std::getline(lines, id);) {
     if (!id.empty()) ids.push_back(id);
   }
-  if (ids.empty()) return 0;
-  std::vector<std::string> remove = docker({"rm", "-f"});
-  remove.insert(remove.end(), ids.begin(), ids.end());
-  run_to_end(remove, kCliTimeout);
-  return ids.size();
+  return ids;
+}
+
+size_t DockerSandbox::remove_all() const {
+  std::vector<std::string> ids = labelled_containers();
+  const size_t found = ids.size();
+  // A container already removing itself (--rm) answers "removal already in
+  // progress" and is still listed for a moment: wait until none is.
+  const auto deadline = std::chrono::steady_clock::now() + kCliTimeout;
+  while (!ids.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::vector<std::string> remove = docker({"rm", "-f"});
+    remove.insert(remove.end(), ids.begin(), ids.end());
+    run_to_end(remove, kCliTimeout);
+    ids = labelled_containers();
+    if (!ids.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (!ids.empty()) {
+    throw SandboxError("containers labelled crater-at-home.worker=" + options_.name_prefix +
+                       " remain after " + std::to_string(kCliTimeout.count()) + " s");
+  }
+  return found;
 }
 
 }  // namespace sandbox

@@ -102,11 +102,13 @@ class DockerSandbox {
   /// left behind by a run that was killed).
   std::unique_ptr<Worker> start(unsigned index) const;
 
-  /// Removes every container with our label, running or not; returns how
-  /// many there were.
+  /// Removes every container with our label, running or not, and waits
+  /// until none is listed; returns how many there were. Throws
+  /// SandboxError if some remain.
   size_t remove_all() const;
 
  private:
+  std::vector<std::string> labelled_containers() const;
   std::vector<std::string> docker(std::vector<std::string> args) const;
 
   DockerOptions options_;

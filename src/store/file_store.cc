@@ -1,5 +1,6 @@
 #include "store/file_store.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,7 +9,9 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <vector>
 
+#include "pty/fd.h"
 #include "store/temporary_file.h"
 
 namespace store {
@@ -151,6 +154,23 @@ std::optional<std::string> FileStore::get(std::string_view key) {
   bytes << in.rdbuf();
   if (in.bad()) fail("cannot read", path, errno);
   return std::move(bytes).str();
+}
+
+bool FileStore::read(std::string_view key, const std::function<void(std::string_view)>& sink) {
+  const fs::path path = path_of(key);
+  pty::Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) {
+    if (errno == ENOENT || errno == ENOTDIR) return false;
+    fail("cannot read", path, errno);
+  }
+  std::vector<char> buffer(size_t{1} << 20);
+  for (;;) {
+    const ssize_t n = ::read(file.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot read", path, errno);
+    if (n == 0) return true;
+    sink(std::string_view(buffer.data(), static_cast<size_t>(n)));
+  }
 }
 
 std::optional<ObjectInfo> FileStore::head(std::string_view key) {

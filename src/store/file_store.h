@@ -14,6 +14,7 @@ class FileStore : public Store {
   explicit FileStore(std::filesystem::path root);
 
   std::optional<std::string> get(std::string_view key) override;
+  bool read(std::string_view key, const std::function<void(std::string_view)>& sink) override;
   std::optional<ObjectInfo> head(std::string_view key) override;
   std::vector<ObjectInfo> list(std::string_view prefix) override;
   void remove(std::string_view key) override;

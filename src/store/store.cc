@@ -1,6 +1,9 @@
 #include "store/store.h"
 
+#include <algorithm>
+
 #include "store/file_store.h"
+#include "store/s3_store.h"
 
 namespace store {
 
@@ -34,8 +37,13 @@ std::unique_ptr<ObjectWriter> Store::open_writer(std::string_view key,
 
 std::unique_ptr<Store> open_store(std::string_view url) {
   if (url.starts_with("s3://")) {
-    throw StoreError("the S3 store is not built yet: use a file:// store (" + std::string(url) +
-                     ")");
+    std::string_view rest = url.substr(5);
+    const std::string_view bucket = rest.substr(0, rest.find('/'));
+    rest.remove_prefix(std::min(rest.size(), bucket.size() + 1));
+    while (rest.ends_with('/')) rest.remove_suffix(1);
+    if (bucket.empty()) throw StoreError("store URL '" + std::string(url) + "' names no bucket");
+    if (!rest.empty()) check_key(rest);
+    return std::make_unique<S3Store>(std::string(bucket), std::string(rest), read_s3_config());
   }
   std::string_view path = url;
   if (url.starts_with("file://")) {
@@ -46,6 +54,13 @@ std::unique_ptr<Store> open_store(std::string_view url) {
   }
   if (path.empty()) throw StoreError("store URL '" + std::string(url) + "' names no directory");
   return std::make_unique<FileStore>(std::string(path));
+}
+
+bool Store::read(std::string_view key, const std::function<void(std::string_view)>& sink) {
+  const std::optional<std::string> bytes = get(key);
+  if (!bytes) return false;
+  sink(*bytes);
+  return true;
 }
 
 }  // namespace store

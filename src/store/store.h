@@ -4,6 +4,7 @@
 // storage; nothing above this interface knows which one it talks to.
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -61,6 +62,10 @@ class Store {
                                             std::string_view content_type = {});
   /// The object's bytes, or nothing if there is no such key.
   virtual std::optional<std::string> get(std::string_view key) = 0;
+  /// Streams the object to `sink` in chunks, for objects too big to hold
+  /// (logs of gigabytes); false if there is no such key. The default reads
+  /// it whole through get(); backends override it to stream.
+  virtual bool read(std::string_view key, const std::function<void(std::string_view)>& sink);
   virtual std::optional<ObjectInfo> head(std::string_view key) = 0;
   /// Every object whose key starts with `prefix`, in key order.
   virtual std::vector<ObjectInfo> list(std::string_view prefix) = 0;

@@ -1,5 +1,7 @@
-// Store behaviour every backend must share. Runs against file:// here; the
-// S3 backend joins the same suite when it lands.
+// Store behaviour every backend must share. Each conformance test runs
+// against file:// and against s3://, the latter when CAH_TEST_S3_URL (for
+// example s3://cah-test) and the AWS_* settings name a server: see
+// scripts/start-s3.
 
 #include "store/store.h"
 
@@ -8,7 +10,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -21,22 +26,61 @@ using namespace std::chrono_literals;
 // Above the 64 KiB a FileStore gathers before writing.
 constexpr size_t kLargeWrite = 100 * size_t{1024};
 
-class StoreConformance : public ::testing::Test {
+/// The test's name, fit to be a path's part ("PutThenGetIsByteExact-s3").
+std::string test_name() {
+  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::replace(name.begin(), name.end(), '/', '-');
+  return name;
+}
+
+/// The S3 bucket (and prefix) to test against, or nothing.
+std::optional<std::string> s3_test_url() {
+  const char* url = std::getenv("CAH_TEST_S3_URL");
+  if (!url || !*url) return std::nullopt;
+  return std::string(url);
+}
+
+/// A place of its own in the test bucket for one test process, so that
+/// tests running side by side (ctest -j) never meet.
+std::string s3_scratch_url(const std::string& url) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return url + "/store-test-" + std::to_string(::getpid()) + "-" +
+         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) + "/" +
+         test_name();
+}
+
+/// Removes every object under the store, for a test's teardown.
+void remove_everything(Store& store) {
+  for (const auto& object : store.list("")) store.remove(object.key);
+}
+
+class StoreConformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     root_ = fs::temp_directory_path() /
-            ("cah-store-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+            ("cah-store-test-" + std::to_string(::getpid()) + "-" + test_name());
     fs::remove_all(root_);
-    store_ = open_store("file://" + root_.string());
+    if (GetParam() == "file") {
+      store_ = open_store("file://" + root_.string());
+      return;
+    }
+    const auto url = s3_test_url();
+    if (!url) GTEST_SKIP() << "no S3 server: eval \"$(scripts/start-s3)\" to test s3:// too";
+    store_ = open_store(s3_scratch_url(*url));
   }
-  void TearDown() override { fs::remove_all(root_); }
+  void TearDown() override {
+    fs::remove_all(root_);
+    if (store_ && GetParam() == "s3") remove_everything(*store_);
+  }
 
   fs::path root_;
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(StoreConformance, PutThenGetIsByteExact) {
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("file", "s3"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(StoreConformance, PutThenGetIsByteExact) {
   const std::string bytes("raw \x1b[31mbytes\x00\xff kept", 21);
   store_->put("miri/raw/serde/1.0.0", bytes);
   EXPECT_EQ(store_->get("miri/raw/serde/1.0.0"), bytes);
@@ -46,14 +90,14 @@ TEST_F(StoreConformance, PutThenGetIsByteExact) {
   EXPECT_EQ(store_->get("empty"), "");
 }
 
-TEST_F(StoreConformance, MissingKeys) {
+TEST_P(StoreConformance, MissingKeys) {
   EXPECT_EQ(store_->get("nothing/here"), std::nullopt);
   EXPECT_EQ(store_->head("nothing/here"), std::nullopt);
   EXPECT_TRUE(store_->list("").empty());
   store_->remove("nothing/here");  // not an error
 }
 
-TEST_F(StoreConformance, HeadSaysSizeAndAge) {
+TEST_P(StoreConformance, HeadSaysSizeAndAge) {
   const auto before = std::chrono::system_clock::now() - 2s;
   store_->put("crates.json", R"([["a","1.0.0"]])");
   const auto info = store_->head("crates.json");
@@ -64,7 +108,7 @@ TEST_F(StoreConformance, HeadSaysSizeAndAge) {
   EXPECT_LT(info->last_modified, std::chrono::system_clock::now() + 2s);
 }
 
-TEST_F(StoreConformance, ListsByPrefixInKeyOrder) {
+TEST_P(StoreConformance, ListsByPrefixInKeyOrder) {
   for (const char* key : {"t/raw/b/1", "t/raw/a/2", "t/raw/a/1", "t/logs/a/1", "u/raw/a/1"}) {
     store_->put(key, key);
   }
@@ -75,13 +119,13 @@ TEST_F(StoreConformance, ListsByPrefixInKeyOrder) {
   EXPECT_EQ(store_->list("t/raw/a/1")[0].size, 9u);
 }
 
-TEST_F(StoreConformance, RemoveDeletes) {
+TEST_P(StoreConformance, RemoveDeletes) {
   store_->put("a/b", "x");
   store_->remove("a/b");
   EXPECT_EQ(store_->get("a/b"), std::nullopt);
 }
 
-TEST_F(StoreConformance, KeysWithUnusualCharacters) {
+TEST_P(StoreConformance, KeysWithUnusualCharacters) {
   for (const std::string key : {"t/raw/a+b/1.0.0+build.5", "t/raw/x@y/1", "t/raw/with space/1",
                                 "t/raw/ünïcødé/1.0.0-ß", "t/raw/%41/1"}) {
     store_->put(key, key);
@@ -90,7 +134,7 @@ TEST_F(StoreConformance, KeysWithUnusualCharacters) {
   EXPECT_EQ(store_->list("t/raw/").size(), 5u);
 }
 
-TEST_F(StoreConformance, RefusesKeysThatEscape) {
+TEST_P(StoreConformance, RefusesKeysThatEscape) {
   for (const char* key : {"", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "a/"}) {
     EXPECT_THROW(store_->put(key, "x"), StoreError) << key;
     EXPECT_THROW(store_->get(key), StoreError) << key;
@@ -99,12 +143,12 @@ TEST_F(StoreConformance, RefusesKeysThatEscape) {
   EXPECT_FALSE(fs::exists(root_.parent_path() / "x"));
 }
 
-TEST_F(StoreConformance, PutTakesAContentType) {
+TEST_P(StoreConformance, PutTakesAContentType) {
   store_->put("t/page/a/1.html", "<html></html>", "text/html; charset=utf-8");
   EXPECT_EQ(store_->get("t/page/a/1.html"), "<html></html>");
 }
 
-TEST_F(StoreConformance, WriterStreamsChunksIntoOneObject) {
+TEST_P(StoreConformance, WriterStreamsChunksIntoOneObject) {
   const std::string big(2 * kLargeWrite, '\x07');
   auto writer = store_->open_writer("t/raw/a/1", "text/plain");
   writer->write("first ");
@@ -123,7 +167,7 @@ TEST_F(StoreConformance, WriterStreamsChunksIntoOneObject) {
   EXPECT_EQ(store_->get("t/raw/empty/1"), "");
 }
 
-TEST_F(StoreConformance, NothingIsVisibleBeforeCommit) {
+TEST_P(StoreConformance, NothingIsVisibleBeforeCommit) {
   auto writer = store_->open_writer("t/raw/a/1");
   writer->write(std::string(kLargeWrite, 'x'));
   EXPECT_EQ(store_->get("t/raw/a/1"), std::nullopt);
@@ -133,7 +177,7 @@ TEST_F(StoreConformance, NothingIsVisibleBeforeCommit) {
   EXPECT_EQ(store_->list("").size(), 1u);
 }
 
-TEST_F(StoreConformance, AWriterDroppedWithoutCommitLeavesNothing) {
+TEST_P(StoreConformance, AWriterDroppedWithoutCommitLeavesNothing) {
   {
     auto writer = store_->open_writer("t/raw/a/1");
     writer->write(std::string(kLargeWrite, 'x'));
@@ -143,7 +187,7 @@ TEST_F(StoreConformance, AWriterDroppedWithoutCommitLeavesNothing) {
   EXPECT_EQ(store_->remove_stale_temporaries(""), 0u);
 }
 
-TEST_F(StoreConformance, AbortLeavesNothingAndEndsTheWriter) {
+TEST_P(StoreConformance, AbortLeavesNothingAndEndsTheWriter) {
   auto writer = store_->open_writer("t/raw/a/1");
   writer->write("some bytes");
   writer->abort();
@@ -155,7 +199,7 @@ TEST_F(StoreConformance, AbortLeavesNothingAndEndsTheWriter) {
   EXPECT_EQ(store_->get("t/raw/a/1"), std::nullopt);
 }
 
-TEST_F(StoreConformance, WriteAfterCommitIsALogicError) {
+TEST_P(StoreConformance, WriteAfterCommitIsALogicError) {
   auto writer = store_->open_writer("t/raw/a/1");
   writer->write("done");
   writer->commit();
@@ -166,7 +210,7 @@ TEST_F(StoreConformance, WriteAfterCommitIsALogicError) {
   EXPECT_EQ(store_->get("t/raw/a/1"), "done");
 }
 
-TEST_F(StoreConformance, AWriterKeepsTheOldObjectUntilCommit) {
+TEST_P(StoreConformance, AWriterKeepsTheOldObjectUntilCommit) {
   store_->put("t/raw/a/1", "old");
   auto aborted = store_->open_writer("t/raw/a/1");
   aborted->write("never seen");
@@ -181,7 +225,7 @@ TEST_F(StoreConformance, AWriterKeepsTheOldObjectUntilCommit) {
   EXPECT_EQ(store_->get("t/raw/a/1"), std::string(kLargeWrite, 'n'));
 }
 
-TEST_F(StoreConformance, TheLastCommitWins) {
+TEST_P(StoreConformance, TheLastCommitWins) {
   auto first = store_->open_writer("t/raw/a/1");
   auto second = store_->open_writer("t/raw/a/1");
   second->write("second");
@@ -192,7 +236,7 @@ TEST_F(StoreConformance, TheLastCommitWins) {
   EXPECT_EQ(store_->list("").size(), 1u);
 }
 
-TEST_F(StoreConformance, WritesAnObjectOf64MiBInChunks) {
+TEST_P(StoreConformance, WritesAnObjectOf64MiBInChunks) {
   constexpr size_t kMiB = size_t{1} << 20;
   constexpr size_t kChunks = 64;
   auto writer = store_->open_writer("t/raw/big/1");
@@ -215,7 +259,7 @@ TEST_F(StoreConformance, WritesAnObjectOf64MiBInChunks) {
   }
 }
 
-TEST_F(StoreConformance, CleaningUpNeverTakesAnOpenWriter) {
+TEST_P(StoreConformance, CleaningUpNeverTakesAnOpenWriter) {
   auto writer = store_->open_writer("t/raw/a/1");
   writer->write("still writing");
   EXPECT_EQ(store_->remove_stale_temporaries(""), 0u);
@@ -225,6 +269,74 @@ TEST_F(StoreConformance, CleaningUpNeverTakesAnOpenWriter) {
   EXPECT_EQ(store_->get("t/raw/a/1"), "still writing, done");
   EXPECT_EQ(store_->remove_stale_temporaries(""), 0u);
   EXPECT_EQ(store_->get("t/raw/a/1"), "still writing, done");
+}
+
+TEST_P(StoreConformance, ListsUnusualKeysAsTheyWere) {
+  std::vector<std::string> keys = {
+      "t/a+b/1.0.0+build.5", "t/x@y/1",   "t/with space/1", "t/ünïcødé/ß",   "t/%41/1",
+      "t/a&b=c;d,e/1",       "t/q?h#f/1", "t/<tag>'\"/1",   "t/tab\tand*/1", "t/~$!()/1"};
+  for (const auto& key : keys) store_->put(key, key);
+  std::sort(keys.begin(), keys.end());
+  std::vector<std::string> listed;
+  for (const auto& object : store_->list("t/")) {
+    listed.push_back(object.key);
+    EXPECT_EQ(object.size, object.key.size()) << object.key;
+  }
+  EXPECT_EQ(listed, keys);
+  for (const auto& key : keys) {
+    ASSERT_TRUE(store_->head(key).has_value()) << key;
+    EXPECT_EQ(store_->head(key)->key, key);
+    store_->remove(key);
+  }
+  EXPECT_TRUE(store_->list("").empty());
+}
+
+TEST_P(StoreConformance, ListsMoreThanOnePageOfKeys) {
+  // S3 answers at most 1000 keys a page.
+  constexpr int kKeys = 1100;
+  std::vector<std::string> keys;
+  for (int i = 0; i < kKeys; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof key, "t/many/%05d", i);
+    keys.emplace_back(key);
+  }
+  for (const auto& key : keys) store_->put(key, "x");
+  store_->put("t/manz", "outside the prefix");
+  store_->put("t/man", "outside the prefix");
+  const auto objects = store_->list("t/many/");
+  ASSERT_EQ(objects.size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(objects[i].key, keys[i]);
+  EXPECT_EQ(store_->list("").size(), keys.size() + 2);
+}
+
+TEST_P(StoreConformance, ObjectsAroundThePartSize) {
+  // An S3 writer sends 8 MiB parts: one byte short, exactly one part, and
+  // one byte over it take three different paths there.
+  constexpr size_t kPart = 8 * (size_t{1} << 20);
+  for (const size_t size : {kPart - 1, kPart, kPart + 1}) {
+    std::string bytes(size, '\0');
+    for (size_t i = 0; i < size; i += 4096) bytes[i] = static_cast<char>(i / 4096);
+    bytes.back() = 'z';
+    const std::string key = "t/raw/big/" + std::to_string(size);
+    store_->put(key, bytes, "text/plain; charset=utf-8");
+    EXPECT_EQ(store_->head(key)->size, size);
+    EXPECT_TRUE(store_->get(key) == bytes) << key;
+  }
+}
+
+TEST_P(StoreConformance, ABigWriterDroppedKeepsTheOldObject) {
+  store_->put("t/raw/a/1", "old");
+  {
+    auto writer = store_->open_writer("t/raw/a/1");
+    writer->write(std::string(9 * (size_t{1} << 20), 'x'));
+    EXPECT_EQ(store_->get("t/raw/a/1"), "old");
+  }
+  auto aborted = store_->open_writer("t/raw/a/1");
+  aborted->write(std::string(17 * (size_t{1} << 20), 'y'));
+  aborted->abort();
+  EXPECT_EQ(store_->get("t/raw/a/1"), "old");
+  EXPECT_EQ(store_->list("").size(), 1u);
+  EXPECT_EQ(store_->remove_stale_temporaries(""), 0u);
 }
 
 TEST(FileStore, LeavesNoTemporaryFilesAndWritesIntoItsRoot) {
@@ -381,7 +493,10 @@ TEST(FileStore, AnUnwritableRootIsAClearError) {
 TEST(OpenStore, UnderstandsItsUrls) {
   EXPECT_THROW(open_store("ftp://x"), StoreError);
   EXPECT_THROW(open_store("file://"), StoreError);
-  EXPECT_THROW(open_store("s3://bucket"), StoreError);  // until the S3 backend lands
+  EXPECT_THROW(open_store("s3://"), StoreError);
+  EXPECT_THROW(open_store("s3:///prefix"), StoreError);
+  EXPECT_THROW(open_store("s3://bucket/a//b"), StoreError);
+  EXPECT_THROW(open_store("s3://bucket/../b"), StoreError);
 }
 
 }  // namespace

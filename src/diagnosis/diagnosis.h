@@ -1,0 +1,102 @@
+#pragma once
+// Reads a crate's raw terminal log (the bytes its pty showed) together with
+// what its result record says, and tells what happened and why: undefined
+// behaviour found by Miri, AddressSanitizer or Rust's own checks, a build or
+// test failure, and spurious causes that are the environment's fault.
+//
+// The log is streamed: memory holds one line (at most 64 KiB) and the report
+// being read, however big the log.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "diagnosis/cause.h"
+#include "diagnosis/report.h"
+#include "diagnosis/terminal_lines.h"
+
+namespace diagnosis {
+
+/// Bump when the rules change, so that sync diagnoses stored logs again.
+inline constexpr int kDiagnosisVersion = 1;
+
+enum class Outcome : uint8_t {
+  kPassed,
+  kBuildFailed,
+  kTestFailed,
+  kUndefinedBehavior,
+  kTimedOut,
+  kOutOfMemory,
+  kError,  // ours, not the crate's
+  kSkipped,
+};
+
+/// "passed", "build-failed", "test-failed", "ub", "timed-out", "oom", "error",
+/// "skipped".
+std::string_view outcome_name(Outcome outcome);
+std::optional<Outcome> outcome_from_name(std::string_view name);
+
+/// What the result record knows beside the log.
+struct Facts {
+  std::string crate;
+  std::string version;
+  bool timed_out = false;
+  bool oom_killed = false;
+  bool infrastructure_error = false;
+  bool passed = false;   // every command exited 0
+  bool skipped = false;  // the crate's commands were not run
+};
+
+struct Diagnosis {
+  Outcome outcome = Outcome::kError;
+  /// In order of appearance, one per kind and source crate.
+  std::vector<Cause> causes;
+  /// Failures that are the environment's, not the crate's: "no space left on
+  /// device", "network access", "compiler ICE", "miri unsupported operation".
+  std::vector<std::string> spurious;
+
+  friend bool operator==(const Diagnosis&, const Diagnosis&) = default;
+};
+
+/// Feed it the raw log in chunks split anywhere, then call finish(), which
+/// also leaves it ready for another log.
+class Diagnoser {
+ public:
+  void feed(std::string_view raw);
+  Diagnosis finish(const Facts& facts);
+
+ private:
+  void read_line(std::string_view line);
+  void read_error_line(std::string_view line);
+  void read_panic(std::string_view line);
+  void read_rust_check(uint32_t markers, std::string_view line);
+  void close_report();
+  void add_cause(Finding finding);
+  void add_spurious(std::string_view what);
+
+  TerminalLines lines_;
+  std::optional<Report> report_;
+  std::vector<Finding> findings_;
+  std::vector<std::string> spurious_;
+  /// Where the panics of the previous line and of this one happened: Rust
+  /// prints the message of a failed check on the line after "panicked at
+  /// PATH:LINE:COL:" (on the same line before Rust 1.73).
+  std::string panic_location_;
+  std::string line_panic_location_;
+  bool tests_started_ = false;
+  bool compile_error_ = false;
+  bool test_failure_ = false;
+  bool asan_ignores_no_return_ = false;
+};
+
+Diagnosis diagnose(std::string_view raw, const Facts& facts);
+
+/// The diagnosis as stored in the result record, and back. diagnosis_from_json
+/// throws std::runtime_error for JSON that is not a diagnosis.
+nlohmann::json to_json(const Diagnosis& diagnosis);
+Diagnosis diagnosis_from_json(const nlohmann::json& in);
+
+}  // namespace diagnosis

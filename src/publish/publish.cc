@@ -1,0 +1,193 @@
+#include "publish/publish.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "diagnosis/diagnosis.h"
+#include "publish/publish_state.h"
+#include "queue/result_record.h"
+#include "render/page.h"
+#include "report/archives.h"
+#include "report/site.h"
+
+namespace publish {
+namespace {
+
+using nlohmann::json;
+
+/// "T/raw/NAME/VERSION" -> "NAME/VERSION" for every object under `prefix`,
+/// less `suffix`.
+std::map<std::string, Stamp, std::less<>> listing(store::Store& store, const std::string& prefix,
+                                                  std::string_view suffix = {}) {
+  std::map<std::string, Stamp, std::less<>> out;
+  for (const store::ObjectInfo& info : store.list(prefix)) {
+    std::string_view key(info.key);
+    key.remove_prefix(prefix.size());
+    if (!suffix.empty()) {
+      if (!key.ends_with(suffix)) continue;
+      key.remove_suffix(suffix.size());
+    }
+    out.emplace(std::string(key), Stamp::of(info));
+  }
+  return out;
+}
+
+/// The crate's line in results.json, and what the site needs of it.
+json summary_of(const queue::ResultRecord& record) {
+  json summary = {
+      {"crate", record.crate},
+      {"version", record.version},
+      {"outcome", std::string(queue::outcome_name(record.outcome))},
+      {"causes", json::array()},
+      {"spurious", json::array()},
+      {"wall_seconds", record.wall_seconds},
+      {"peak_memory_bytes", record.peak_memory_bytes},
+      {"attempts", record.attempts},
+      {"error", record.error},
+  };
+  if (!record.diagnosis_json.empty()) {
+    const json diagnosis = json::parse(record.diagnosis_json);
+    summary["outcome"] = diagnosis.value("outcome", summary["outcome"].get<std::string>());
+    summary["causes"] = diagnosis.value("causes", json::array());
+    summary["spurious"] = diagnosis.value("spurious", json::array());
+  }
+  return summary;
+}
+
+report::CrateEntry entry_of(const json& summary,
+                            const std::map<std::string, uint64_t, std::less<>>& downloads) {
+  report::CrateEntry entry{
+      .crate = summary.at("crate").get<std::string>(),
+      .version = summary.at("version").get<std::string>(),
+      .outcome = summary.at("outcome").get<std::string>(),
+      .wall_seconds = summary.value("wall_seconds", 0.0),
+      .peak_memory_bytes = summary.value("peak_memory_bytes", uint64_t{0}),
+  };
+  for (const json& cause : summary.value("causes", json::array())) {
+    entry.findings.push_back({cause.value("kind", ""), cause.value("source_crate", ""),
+                              cause.value("possible_false_positive", false)});
+  }
+  if (const auto found = downloads.find(entry.crate); found != downloads.end()) {
+    entry.downloads = found->second;
+  }
+  return entry;
+}
+
+/// Renders and/or diagnoses one log from its raw bytes, streaming.
+void redo(store::Store& store, const std::string& tool, queue::ResultRecord& record, bool render,
+          bool diagnose) {
+  std::unique_ptr<store::ObjectWriter> page_writer;
+  std::unique_ptr<render::Page> page;
+  if (render) {
+    page_writer = store.open_writer(queue::log_key(tool, record.crate, record.version),
+                                    "text/html;charset=utf-8");
+    page = std::make_unique<render::Page>(
+        queue::log_title(tool, record.crate, record.version),
+        [&page_writer](std::string_view html) { page_writer->write(html); });
+  }
+  diagnosis::Diagnoser diagnoser;
+  store.read(queue::raw_key(tool, record.crate, record.version), [&](std::string_view bytes) {
+    if (page) page->feed(bytes);
+    if (diagnose) diagnoser.feed(bytes);
+  });
+  if (page) {
+    page->finish();
+    page_writer->commit();
+    record.renderer_version = render::kRendererVersion;
+  }
+  if (diagnose) {
+    record.diagnosis_json =
+        diagnosis::to_json(diagnoser.finish(queue::diagnosis_facts(record))).dump();
+    record.diagnosis_version = diagnosis::kDiagnosisVersion;
+  }
+}
+
+void write_results_json(store::Store& store, const std::string& tool, const SyncState& state) {
+  auto out = store.open_writer(tool + "/results.json", "application/json");
+  out->write("[\n");
+  bool first = true;
+  for (const auto& [key, entry] : state.entries) {
+    out->write(first ? "" : ",\n");
+    out->write(entry.summary.dump());
+    first = false;
+  }
+  out->write("\n]\n");
+  out->commit();
+}
+
+}  // namespace
+
+SyncStats sync_tool(store::Store& store, const SyncOptions& options,
+                    const std::map<std::string, uint64_t, std::less<>>& downloads) {
+  const std::string& tool = options.tool;
+  SyncStats stats;
+  const auto raws = listing(store, tool + "/raw/");
+  const auto results = listing(store, queue::results_prefix(tool), ".json");
+  std::optional<std::set<std::string, std::less<>>> pages;  // listed only when needed
+  const SyncState old = load_state(store, tool);
+  const bool versions_changed = old.renderer_version != render::kRendererVersion ||
+                                old.diagnosis_version != diagnosis::kDiagnosisVersion;
+  SyncState state{.renderer_version = render::kRendererVersion,
+                  .diagnosis_version = diagnosis::kDiagnosisVersion};
+  bool changed = options.force;
+
+  for (const auto& [key, result_stamp] : results) {
+    ++stats.results;
+    const auto raw = raws.find(key);
+    const Stamp raw_stamp = raw != raws.end() ? raw->second : Stamp{};
+    const auto previous = old.entries.find(key);
+    if (!options.force && !versions_changed && previous != old.entries.end() &&
+        previous->second.result == result_stamp && previous->second.raw == raw_stamp) {
+      state.entries.emplace(key, previous->second);
+      ++stats.unchanged;
+      continue;
+    }
+    changed = true;
+    const std::string result_key = queue::results_prefix(tool) + key + ".json";
+    const std::optional<std::string> text = store.get(result_key);
+    if (!text) continue;  // removed since the listing
+    queue::ResultRecord record = queue::parse_result_record(*text);
+    Stamp new_result_stamp = result_stamp;
+    if (raw == raws.end()) {
+      ++stats.missing_raw;
+    } else {
+      const bool raw_changed = previous != old.entries.end() && previous->second.raw != raw_stamp;
+      if (!pages)
+        pages = [&] {
+          std::set<std::string, std::less<>> keys;
+          for (const auto& [page_key, stamp] : listing(store, tool + "/logs/"))
+            keys.insert(page_key);
+          return keys;
+        }();
+      const bool render = options.force || raw_changed ||
+                          record.renderer_version != render::kRendererVersion ||
+                          !pages->contains(key);
+      const bool diagnose = options.force || raw_changed || record.diagnosis_json.empty() ||
+                            record.diagnosis_version != diagnosis::kDiagnosisVersion;
+      if (render || diagnose) {
+        redo(store, tool, record, render, diagnose);
+        stats.rendered += render ? 1 : 0;
+        stats.diagnosed += diagnose ? 1 : 0;
+        store.put(result_key, queue::to_json(record), "application/json");
+        if (const auto info = store.head(result_key)) new_result_stamp = Stamp::of(*info);
+      }
+    }
+    state.entries.emplace(key, Entry{raw_stamp, new_result_stamp, summary_of(record)});
+  }
+  changed = changed || state.entries.size() != old.entries.size();
+
+  write_results_json(store, tool, state);
+  std::vector<report::CrateEntry> entries;
+  entries.reserve(state.entries.size());
+  for (const auto& [key, entry] : state.entries)
+    entries.push_back(entry_of(entry.summary, downloads));
+  report::write_site(store, tool, entries);
+  if (options.archives && (changed || !store.head(tool + "/raw.tar.xz"))) {
+    report::write_archives(store, tool);
+    stats.archives_written = true;
+  }
+  save_state(store, tool, state);
+  return stats;
+}
+
+}  // namespace publish

@@ -1,0 +1,39 @@
+#pragma once
+// `sync` for one tool: brings the store's derived objects up to date with
+// its raw logs and result records, doing only what changed. A raw log that
+// changed (or a renderer that changed) is rendered again; a log whose
+// diagnosis rules changed is diagnosed again; then results.json, the site
+// pages and, if anything changed, the archives are written. Everything it
+// saw is kept in T/sync-state.json for the next time.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "store/store.h"
+
+namespace publish {
+
+struct SyncOptions {
+  std::string tool;
+  /// Render and diagnose every log again.
+  bool force = false;
+  /// Write T/raw.tar.xz and T/html.tar.xz when something changed.
+  bool archives = true;
+};
+
+struct SyncStats {
+  size_t results = 0;    // result records in the store
+  size_t unchanged = 0;  // taken from the state, no request made
+  size_t rendered = 0;   // pages rendered again
+  size_t diagnosed = 0;  // logs diagnosed again
+  size_t missing_raw = 0;
+  bool archives_written = false;
+};
+
+/// `downloads` ranks the site's lists (crate name -> recent downloads).
+SyncStats sync_tool(store::Store& store, const SyncOptions& options,
+                    const std::map<std::string, uint64_t, std::less<>>& downloads);
+
+}  // namespace publish

@@ -1,0 +1,49 @@
+#pragma once
+// What the last sync of a tool saw, kept in the store at T/sync-state.json:
+// for every crate version, the size and time of its raw log and result
+// record, and the summary the site is made from. An entry whose stamps
+// still match needs no request at all, so a sync over 100,000 unchanged
+// results is two listings and one read.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "store/store.h"
+
+namespace publish {
+
+/// An object as a listing shows it: enough to tell that it changed.
+struct Stamp {
+  uint64_t size = 0;
+  int64_t modified_ms = 0;  // since the epoch
+
+  static Stamp of(const store::ObjectInfo& info);
+  friend bool operator==(const Stamp&, const Stamp&) = default;
+};
+
+struct Entry {
+  Stamp raw;
+  Stamp result;
+  /// The crate's line in results.json and the site: crate, version,
+  /// outcome, causes, times, memory (see sync.cc).
+  nlohmann::json summary;
+};
+
+struct SyncState {
+  int renderer_version = 0;
+  int diagnosis_version = 0;
+  /// "NAME/VERSION" -> entry.
+  std::map<std::string, Entry, std::less<>> entries;
+};
+
+std::string state_key(std::string_view tool);
+/// An empty state if there is none or it cannot be read (then everything
+/// is looked at again: a slow sync, never a wrong one).
+SyncState load_state(store::Store& store, std::string_view tool);
+void save_state(store::Store& store, std::string_view tool, const SyncState& state);
+
+}  // namespace publish

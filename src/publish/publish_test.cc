@@ -1,0 +1,138 @@
+#include "publish/publish.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "queue/result_record.h"
+#include "render/page.h"
+
+namespace publish {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("cah-sync-test-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    store_ = store::open_store(dir_.string());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  /// A result as `run` leaves it, without page or diagnosis.
+  void add_result(const std::string& crate, const std::string& log,
+                  queue::Outcome outcome = queue::Outcome::kFailed) {
+    store_->put(queue::raw_key("miri", crate, "1.0.0"), log);
+    const queue::ResultRecord record{.tool = "miri",
+                                     .toolchain = "nightly",
+                                     .crate = crate,
+                                     .version = "1.0.0",
+                                     .outcome = outcome,
+                                     .started = std::chrono::system_clock::now()};
+    store_->put(queue::result_key("miri", crate, "1.0.0"), queue::to_json(record));
+  }
+  SyncStats sync(bool force = false) {
+    return sync_tool(*store_, {.tool = "miri", .force = force}, {{"a", 10}, {"b", 20}, {"c", 5}});
+  }
+  std::string page(const std::string& crate) {
+    return store_->get(queue::log_key("miri", crate, "1.0.0")).value_or("");
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+constexpr const char* kUbLog =
+    "test tests::race ... \r\n"
+    "\x1b[1m\x1b[31merror\x1b[0m\x1b[1m: Undefined Behavior: Data race detected between (1) "
+    "non-atomic write on thread `<unnamed>` and (2) non-atomic read on thread `main`\x1b[0m\r\n"
+    "  --> src/lib.rs:10:5\r\n";
+
+TEST_F(SyncTest, RendersAndDiagnosesNewResultsThenNothing) {
+  add_result("a", "plain log\r\n", queue::Outcome::kPassed);
+  add_result("b", kUbLog);
+  add_result("c", "error[E0425]: cannot find value `x` in this scope\r\n");
+
+  const SyncStats first = sync();
+  EXPECT_EQ(first.results, 3u);
+  EXPECT_EQ(first.rendered, 3u);
+  EXPECT_EQ(first.diagnosed, 3u);
+  EXPECT_TRUE(first.archives_written);
+  EXPECT_NE(page("b").find("Undefined Behavior"), std::string::npos);
+
+  const queue::ResultRecord b =
+      queue::parse_result_record(*store_->get(queue::result_key("miri", "b", "1.0.0")));
+  EXPECT_EQ(b.renderer_version, render::kRendererVersion);
+  const nlohmann::json diagnosis = nlohmann::json::parse(b.diagnosis_json);
+  EXPECT_EQ(diagnosis["outcome"], "ub");
+
+  const nlohmann::json results = nlohmann::json::parse(*store_->get("miri/results.json"));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[1]["crate"], "b");
+  EXPECT_EQ(results[1]["outcome"], "ub");
+  for (const char* key : {"miri/index.html", "miri/ub", "miri/summary.html", "miri/403",
+                          "miri/raw.tar.xz", "miri/html.tar.xz"}) {
+    EXPECT_TRUE(store_->head(key)) << key;
+  }
+
+  const SyncStats second = sync();
+  EXPECT_EQ(second.unchanged, 3u);
+  EXPECT_EQ(second.rendered, 0u);
+  EXPECT_EQ(second.diagnosed, 0u);
+  EXPECT_FALSE(second.archives_written);
+}
+
+TEST_F(SyncTest, AChangedRawLogIsRenderedAgainAlone) {
+  add_result("a", "first words\r\n");
+  add_result("b", "other\r\n");
+  sync();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a new modification time
+  store_->put(queue::raw_key("miri", "a", "1.0.0"), "second words, longer\r\n");
+  const SyncStats stats = sync();
+  EXPECT_EQ(stats.rendered, 1u);
+  EXPECT_EQ(stats.unchanged, 1u);
+  EXPECT_NE(page("a").find("second words"), std::string::npos);
+  EXPECT_TRUE(stats.archives_written);
+}
+
+TEST_F(SyncTest, ForceDoesEverythingAgain) {
+  add_result("a", "log\r\n");
+  sync();
+  const SyncStats stats = sync(true);
+  EXPECT_EQ(stats.rendered, 1u);
+  EXPECT_EQ(stats.diagnosed, 1u);
+}
+
+TEST_F(SyncTest, APageRunAlreadyWroteIsKept) {
+  add_result("a", "log\r\n");
+  queue::ResultRecord record =
+      queue::parse_result_record(*store_->get(queue::result_key("miri", "a", "1.0.0")));
+  record.renderer_version = render::kRendererVersion;
+  store_->put(queue::result_key("miri", "a", "1.0.0"), queue::to_json(record));
+  store_->put(queue::log_key("miri", "a", "1.0.0"), "<html>rendered by run</html>");
+  const SyncStats stats = sync();
+  EXPECT_EQ(stats.rendered, 0u);
+  EXPECT_EQ(stats.diagnosed, 1u);  // run left no diagnosis
+  EXPECT_EQ(page("a"), "<html>rendered by run</html>");
+}
+
+TEST_F(SyncTest, ARemovedResultLeavesTheSite) {
+  add_result("a", "log\r\n");
+  add_result("b", "log\r\n");
+  sync();
+  store_->remove(queue::result_key("miri", "b", "1.0.0"));
+  const SyncStats stats = sync();
+  EXPECT_EQ(stats.results, 1u);
+  const nlohmann::json results = nlohmann::json::parse(*store_->get("miri/results.json"));
+  EXPECT_EQ(results.size(), 1u);
+}
+
+}  // namespace
+}  // namespace publish

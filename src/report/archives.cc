@@ -1,0 +1,126 @@
+#include "report/archives.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <string>
+
+namespace report {
+
+namespace {
+
+struct ArchiveFree {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+struct EntryFree {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+/// One .tar.xz object being written: libarchive's output goes to an
+/// ObjectWriter through a write callback, a block at a time.
+class TarXzObject {
+ public:
+  TarXzObject(store::Store& store, const std::string& key, const ArchiveOptions& options)
+      : writer_(store.open_writer(key, kArchiveContentType)), archive_(archive_write_new()) {
+    if (!archive_) throw ArchiveError("libarchive: out of memory");
+    archive* a = archive_.get();
+    // pax only where ustar cannot say it: long or non-ASCII names.
+    check(archive_write_set_format_pax_restricted(a));
+    check(archive_write_add_filter_xz(a));
+    check(archive_write_set_filter_option(a, "xz", "compression-level",
+                                          std::to_string(options.xz_level).c_str()));
+    if (options.xz_threads > 1) {
+      check(archive_write_set_filter_option(a, "xz", "threads",
+                                            std::to_string(options.xz_threads).c_str()));
+    }
+    check(archive_write_set_bytes_per_block(a, 64 * 1024));
+    // No padding after the compressed stream.
+    check(archive_write_set_bytes_in_last_block(a, 1));
+    check(archive_write_open(a, this, nullptr, &TarXzObject::write_callback, nullptr));
+  }
+  TarXzObject(const TarXzObject&) = delete;
+  TarXzObject& operator=(const TarXzObject&) = delete;
+  ~TarXzObject() {
+    // Unfinished: drop the object before libarchive flushes its last block.
+    if (!committed_) writer_->abort();
+  }
+
+  /// Appends `object` from `store` as `name`.
+  void add(store::Store& store, const store::ObjectInfo& object, const std::string& name) {
+    archive* a = archive_.get();
+    const std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
+    archive_entry_copy_pathname(entry.get(), name.c_str());
+    archive_entry_set_filetype(entry.get(), AE_IFREG);
+    archive_entry_set_perm(entry.get(), 0644);
+    archive_entry_set_size(entry.get(), static_cast<la_int64_t>(object.size));
+    archive_entry_set_mtime(entry.get(), std::chrono::system_clock::to_time_t(object.last_modified),
+                            0);
+    check(archive_write_header(a, entry.get()));
+    uint64_t remaining = object.size;
+    store.read(object.key, [&](std::string_view chunk) {
+      chunk = chunk.substr(0, remaining);
+      while (!chunk.empty()) {
+        const la_ssize_t n = archive_write_data(a, chunk.data(), chunk.size());
+        if (n <= 0) check(ARCHIVE_FATAL);
+        chunk.remove_prefix(static_cast<size_t>(n));
+        remaining -= static_cast<uint64_t>(n);
+      }
+    });
+    // A shorter object (replaced since it was listed) is padded with NULs.
+    check(archive_write_finish_entry(a));
+  }
+
+  void commit() {
+    check(archive_write_close(archive_.get()));
+    writer_->commit();
+    committed_ = true;
+  }
+
+ private:
+  static la_ssize_t write_callback(archive* a, void* self, const void* buffer, size_t length) {
+    auto* tar = static_cast<TarXzObject*>(self);
+    // No exception may cross libarchive's C frames: keep it for check().
+    try {
+      tar->writer_->write(std::string_view(static_cast<const char*>(buffer), length));
+      return static_cast<la_ssize_t>(length);
+    } catch (...) {
+      tar->write_error_ = std::current_exception();
+      archive_set_error(a, EIO, "cannot write to the store");
+      return -1;
+    }
+  }
+
+  void check(int status) {
+    if (status == ARCHIVE_OK || status == ARCHIVE_WARN) return;
+    if (write_error_) std::rethrow_exception(write_error_);
+    const char* message = archive_error_string(archive_.get());
+    throw ArchiveError(std::string("libarchive: ") + (message ? message : "unknown error"));
+  }
+
+  std::unique_ptr<store::ObjectWriter> writer_;
+  std::unique_ptr<archive, ArchiveFree> archive_;
+  std::exception_ptr write_error_;
+  bool committed_ = false;
+};
+
+void write_archive(store::Store& store, const std::string& prefix, const std::string& key,
+                   std::string_view suffix, const ArchiveOptions& options) {
+  TarXzObject tar(store, key, options);
+  for (const store::ObjectInfo& object : store.list(prefix)) {
+    tar.add(store, object, object.key.substr(prefix.size()) + std::string(suffix));
+  }
+  tar.commit();
+}
+
+}  // namespace
+
+void write_archives(store::Store& store, std::string_view tool, const ArchiveOptions& options) {
+  const std::string root(tool);
+  write_archive(store, root + "/raw/", root + "/raw.tar.xz", "", options);
+  write_archive(store, root + "/logs/", root + "/html.tar.xz", ".html", options);
+}
+
+}  // namespace report

@@ -1,0 +1,322 @@
+#!/usr/bin/env node
+// The site in a real browser. Builds a fixture store (report_fixture: a few
+// crates with raw logs, their pages, the site and its archives), serves it
+// with `crater-at-home serve`, and drives Debian's Chromium through
+// playwright-core as a reader would. Screenshots of every test's end (and
+// of some steps on the way) land in screenshots/. Exits non-zero if any
+// test fails.
+//
+// CAH_BUILD_DIR (default: build/ at the top of the repository) is where the
+// binaries are; CAH_BINARY, CAH_REPORT_FIXTURE and CHROMIUM override one
+// path each. Arguments filter the tests by name.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const build = process.env.CAH_BUILD_DIR ?? path.join(repo, 'build');
+const binary = process.env.CAH_BINARY ?? path.join(build, 'src/crater-at-home');
+const fixture = process.env.CAH_REPORT_FIXTURE ?? path.join(build, 'src/report/report_fixture');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const screenshots = path.join(here, 'screenshots');
+
+// The fixture's crates (src/report/report_fixture.cc).
+const EVIL = `x"'<img src=x onerror=alert(1)>`;
+
+const tests = [];
+function test(name, body) {
+  tests.push({ name, body });
+}
+
+class Failure extends Error {}
+function check(condition, message) {
+  if (!condition) throw new Failure(message);
+}
+function checkEqual(actual, expected, what) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  check(a === e, `${what}: expected ${e}, got ${a}`);
+}
+
+/// Waits until the log frame of the findings page has loaded a log that
+/// contains `text`; returns the frame's path.
+async function logFrameShows(page, text) {
+  await page.waitForFunction((wanted) => {
+    const frame = document.getElementById('log');
+    const doc = frame && frame.contentDocument;
+    return (
+      doc && doc.readyState === 'complete' && !frame.hasAttribute('srcdoc') &&
+      doc.body && doc.body.textContent.includes(wanted)
+    );
+  }, text);
+  return page.evaluate(() => document.getElementById('log').contentWindow.location.pathname);
+}
+
+// --- the search page -------------------------------------------------------
+
+test('search: a name and Enter land on its newest log', async (page, site) => {
+  await page.goto(`${site}/miri/`);
+  await page.fill('#search', 'smallvec');
+  await page.waitForSelector('#suggestions a');
+  checkEqual(await page.locator('#suggestions a').first().textContent(), 'smallvec1.11.0',
+    'first suggestion');
+  await page.press('#search', 'Enter');
+  await page.waitForURL(`${site}/miri/logs/smallvec/1.11.0`);
+  checkEqual(await page.title(), 'smallvec 1.11.0', 'log title');
+  check((await page.textContent('pre')).includes('Undefined Behavior'), 'the log is shown');
+});
+
+test('search: case and - against _ do not matter', async (page, site) => {
+  await page.goto(`${site}/miri/index.html`);
+  await page.fill('#search', 'Long_Log');
+  await page.press('#search', 'Enter');
+  await page.waitForURL(`${site}/miri/logs/long-log/0.3.0`);
+});
+
+test('search: a version with build metadata is reached', async (page, site) => {
+  await page.goto(`${site}/miri/`);
+  await page.fill('#search', 'meta');
+  await page.press('#search', 'Enter');
+  await page.waitForURL(`${site}/miri/logs/meta/1.0.0%2Bbuild.5`);
+  check((await page.textContent('pre')).includes('meta v1.0.0+build.5'), 'the log of 1.0.0+build.5');
+});
+
+test('search: ?crate=NAME jumps to the newest log', async (page, site) => {
+  await page.goto(`${site}/miri/index.html?crate=bytes`);
+  await page.waitForURL(`${site}/miri/logs/bytes/1.5.0`);
+});
+
+test('search: an unknown crate says so', async (page, site) => {
+  await page.goto(`${site}/miri/index.html?crate=no-such-crate`);
+  await page.waitForSelector('#message:not(:empty)');
+  check((await page.textContent('#message')).includes('no-such-crate'), 'message names the crate');
+  await page.fill('#search', 'zzz');
+  await page.press('#search', 'Enter');
+  await page.waitForFunction(() => document.getElementById('message').textContent.includes('zzz'));
+  check(page.url().includes('index.html'), 'stays on the search page');
+});
+
+// --- the findings page ----------------------------------------------------
+
+test('findings: newest versions with UB, most downloaded first', async (page, site) => {
+  await page.goto(`${site}/miri/ub`);
+  const crates = await page.$$eval('a.crate', (links) =>
+    links.map((a) => [a.dataset.crate, a.dataset.version]));
+  checkEqual(crates, [['smallvec', '1.11.0'], ['long-log', '0.3.0'], [EVIL, '1.0.0']], 'list');
+  const causes = await page.textContent('li:has(a[data-crate="long-log"]) .causes');
+  check(causes.includes('dangling pointer in helper-dep'), `causes: ${causes}`);
+  check(causes.includes('maybe false positive'), `false-positive marker: ${causes}`);
+});
+
+test('findings: a click shows the log beside the list and in the URL', async (page, site) => {
+  await page.goto(`${site}/miri/ub`);
+  await page.click('a.crate[data-crate="long-log"]');
+  checkEqual(await logFrameShows(page, 'Undefined Behavior'), '/miri/logs/long-log/0.3.0', 'frame');
+  const url = new URL(page.url());
+  checkEqual([url.pathname, url.searchParams.get('crate'), url.searchParams.get('version')],
+    ['/miri/ub', 'long-log', '0.3.0'], 'shareable URL');
+  check(await page.isVisible('li.selected a[data-crate="long-log"]'), 'the choice is highlighted');
+});
+
+test('findings: a shared URL opens its log', async (page, site) => {
+  await page.goto(`${site}/miri/ub?crate=smallvec&version=1.11.0`);
+  checkEqual(await logFrameShows(page, 'borrow stack'), '/miri/logs/smallvec/1.11.0', 'frame');
+  check(await page.isVisible('li.selected a[data-crate="smallvec"]'), 'the choice is highlighted');
+});
+
+test('findings: a hostile crate name stays text', async (page, site, dialogs, shot) => {
+  await page.goto(`${site}/miri/ub`);
+  checkEqual(await page.locator('img').count(), 0, 'no injected <img>');
+  const link = page.locator('a.crate').nth(2);
+  checkEqual(await link.getAttribute('data-crate'), EVIL, 'data-crate');
+  check((await link.textContent()).startsWith(EVIL), 'the name shows as it is');
+  await link.click();
+  checkEqual(await logFrameShows(page, '<script>alert(3)</script>'),
+    `/miri/logs/${encodeURIComponent(EVIL)}/1.0.0`, 'frame');
+  checkEqual(new URL(page.url()).searchParams.get('crate'), EVIL, 'crate in the URL');
+  await shot('findings');
+  await page.goto(`${site}/miri/`);
+  await page.fill('#search', EVIL);
+  await page.press('#search', 'Enter');
+  await page.waitForURL(/\/miri\/logs\/x%22/);
+  checkEqual(dialogs, [], 'no script ran');
+});
+
+// --- the summary ------------------------------------------------------------
+
+test('summary: outcomes and kinds as SVG charts', async (page, site) => {
+  await page.goto(`${site}/miri/summary.html`);
+  checkEqual(await page.locator('svg.chart').count(), 2, 'charts');
+  const outcomes = await page.locator('svg.chart').first().evaluate((svg) =>
+    [...svg.querySelectorAll('g.bar')].map((g) => g.querySelector('text').textContent));
+  checkEqual(outcomes, ['passed', 'build-failed', 'test-failed', 'ub', 'timed-out', 'oom'],
+    'outcome bars');
+  const bar = await page.locator('svg.chart rect').first().boundingBox();
+  check(bar && bar.width > 10 && bar.height > 5, 'bars are drawn');
+  const kinds = await page.locator('svg.chart').nth(1).textContent();
+  check(kinds.includes('Stacked Borrows') && kinds.includes('dangling pointer'), kinds);
+});
+
+test('summary: the slowest crates link to their logs', async (page, site) => {
+  await page.goto(`${site}/miri/summary.html`);
+  checkEqual(await page.locator('#slowest tbody tr').count(), 9, 'rows');
+  await page.click('#slowest tbody tr:first-child a');
+  await page.waitForURL(`${site}/miri/logs/slow-crate/2.0.0`);
+  await page.goBack();
+  await page.click('#hungriest tbody tr:first-child a');
+  await page.waitForURL(`${site}/miri/logs/hungry/0.1.0`);
+});
+
+// --- the log pages ----------------------------------------------------------
+
+test('log: a page with UB scrolls to its first finding', async (page, site) => {
+  await page.goto(`${site}/miri/logs/long-log/0.3.0`);
+  await page.waitForFunction(() => window.scrollY > 0);
+  // At the top of the window, or as near as the end of the page allows.
+  const [top, height] = await page.evaluate(() =>
+    [document.getElementById('ub').getBoundingClientRect().top, window.innerHeight]);
+  check(top >= -2 && top < height - 20, `the finding is in view (${top} of ${height})`);
+});
+
+test('log: a page without UB stays at the top', async (page, site) => {
+  await page.goto(`${site}/miri/logs/bytes/1.5.0`);
+  await page.waitForLoadState('load');
+  checkEqual(await page.evaluate(() => window.scrollY), 0, 'scrollY');
+});
+
+// --- what a bucket website does -------------------------------------------
+
+test('missing log: 404 with the error page, links from the tool root', async (page, site, _, shot) => {
+  const response = await page.goto(`${site}/miri/logs/nope/9.9.9`);
+  checkEqual(response.status(), 404, 'status');
+  checkEqual(await page.textContent('#what'), 'There is no miri log of nope 9.9.9.', 'message');
+  checkEqual(await page.evaluate(() => document.getElementById('home').href),
+    `${site}/miri/index.html`, 'home link');
+  await shot('404');
+  await page.click('#newest');
+  await page.waitForURL(`${site}/miri/index.html?crate=nope`);
+  await page.waitForSelector('#message:not(:empty)');
+});
+
+test('serve: content types of a bucket', async (page, site) => {
+  const types = {};
+  for (const key of ['miri/', 'miri/ub', 'miri/403', 'miri/logs/bytes/1.5.0',
+    'miri/raw/bytes/1.5.0', 'miri/results/bytes/1.5.0.json', 'miri/raw.tar.xz']) {
+    const response = await page.request.get(`${site}/${key}`);
+    checkEqual(response.status(), 200, key);
+    types[key] = response.headers()['content-type'];
+  }
+  checkEqual(types, {
+    'miri/': 'text/html; charset=utf-8',
+    'miri/ub': 'text/html; charset=utf-8',
+    'miri/403': 'text/html; charset=utf-8',
+    'miri/logs/bytes/1.5.0': 'text/html; charset=utf-8',
+    'miri/raw/bytes/1.5.0': 'text/plain; charset=utf-8',
+    'miri/results/bytes/1.5.0.json': 'application/json',
+    'miri/raw.tar.xz': 'application/x-xz',
+  }, 'content types');
+  await page.goto(`${site}/`);
+  await page.click('a[href="miri/"]');
+  await page.waitForURL(`${site}/miri/`);
+});
+
+// --- the harness ------------------------------------------------------------
+
+/// Starts `serve` on a free port; resolves to the process and its URL.
+function startServer(store) {
+  const server = spawn(binary, ['serve', '--store', `file://${store}`, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = [];
+  readline.createInterface({ input: server.stderr }).on('line', (line) => log.push(line));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('serve did not start in 10 s')), 10000);
+    server.on('exit', (code) => reject(new Error(`serve exited (${code}): ${log.join('\n')}`)));
+    readline.createInterface({ input: server.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      const url = /at (http:\/\/\S+?)\/?$/.exec(line);
+      if (!url) reject(new Error(`unexpected first line from serve: ${line}`));
+      else resolve({ server, url: url[1], log });
+    });
+  });
+}
+
+function stopServer(server) {
+  return new Promise((resolve) => {
+    if (server.exitCode !== null) return resolve(server.exitCode);
+    server.removeAllListeners('exit');
+    server.on('exit', (code) => resolve(code));
+    server.kill('SIGINT');
+  });
+}
+
+async function main() {
+  const filters = process.argv.slice(2);
+  const selected = tests.filter((t) => !filters.length || filters.some((f) => t.name.includes(f)));
+  const started = Date.now();
+  const store = mkdtempSync(path.join(tmpdir(), 'cah-browser-'));
+  mkdirSync(screenshots, { recursive: true });
+  let failed = 0;
+  let server;
+  let browser;
+  try {
+    execFileSync(fixture, [store], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const serving = await startServer(store);
+    server = serving.server;
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+    console.log(`serving the fixture at ${serving.url}; ready in ${Date.now() - started} ms`);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(10000);
+    for (const { name, body } of selected) {
+      const page = await context.newPage();
+      const dialogs = [];
+      const errors = [];
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        dialog.dismiss().catch(() => {});
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
+      const file = name.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '');
+      const shot = (step) => page.screenshot({ path: path.join(screenshots, `${file}-${step}.png`) });
+      const t0 = Date.now();
+      try {
+        await body(page, serving.url, dialogs, shot);
+        checkEqual(dialogs, [], 'dialogs');
+        checkEqual(errors, [], 'script errors');
+        console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+      } catch (error) {
+        failed++;
+        console.log(`FAIL ${name}\n     ${String(error.message).split('\n').join('\n     ')}`);
+      } finally {
+        await page.screenshot({ path: path.join(screenshots, `${file}.png`) }).catch(() => {});
+        await page.close();
+      }
+    }
+  } finally {
+    if (browser) await browser.close();
+    if (server) {
+      const code = await stopServer(server);
+      if (code !== 0) {
+        failed++;
+        console.log(`FAIL serve stops on SIGINT with status 0 (got ${code})`);
+      }
+    }
+    rmSync(store, { recursive: true, force: true });
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`${selected.length - failed} of ${selected.length} passed in ${seconds} s; ` +
+    `screenshots in ${path.relative(process.cwd(), screenshots) || '.'}`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
