@@ -206,7 +206,7 @@ int run(const RunOptions& options) {
       docker, *registry, *store, progress);
   const queue::SchedulerResult result = scheduler.run(plan.to_run);
   progress.finish();
-  if (!result.interrupted) {
+  if (!result.interrupted && !plan.to_run.empty()) {
     // The site follows the results: pages, diagnoses, results.json.
     std::map<std::string, uint64_t, std::less<>> downloads;
     for (const catalogue::Crate& crate : catalogue.crates())

@@ -549,6 +549,18 @@ TEST(Run, EndToEndCheckOnRealCrates) {
   }
 }
 
+/// The objects of crates in a snapshot of tool `check`: raw logs, pages and
+/// records (the site beside them is not counted).
+size_t crate_objects(const std::map<std::string, StoreView::FileState>& snapshot) {
+  size_t count = 0;
+  for (const auto& [file, state] : snapshot) {
+    for (const char* folder : {"check/raw/", "check/logs/", "check/results/"}) {
+      if (file.starts_with(folder)) ++count;
+    }
+  }
+  return count;
+}
+
 // A second identical run finds every result fresh and touches nothing;
 // --rerun runs every crate again.
 TEST(Run, ASecondRunDoesNothingAndRerunRedoesAll) {
@@ -562,7 +574,7 @@ TEST(Run, ASecondRunDoesNothingAndRerunRedoesAll) {
   Server first(args, scratch / "first");
   ASSERT_EQ(first.wait(seconds(300)), 0) << first.said();
   const auto before = store.snapshot();
-  ASSERT_EQ(before.size(), 9u) << first.said();  // raw, page and record of each
+  ASSERT_EQ(crate_objects(before), 9u) << first.said();  // raw, page and record of each
 
   Server second(args, scratch / "second");
   ASSERT_EQ(second.wait(seconds(60)), 0) << second.said();
@@ -579,7 +591,7 @@ TEST(Run, ASecondRunDoesNothingAndRerunRedoesAll) {
             std::string::npos)
       << rerun.said();
   const auto after = store.snapshot();
-  ASSERT_EQ(after.size(), 9u);
+  ASSERT_EQ(crate_objects(after), 9u);
   for (const auto& [file, state] : before) {
     ASSERT_TRUE(after.contains(file)) << file;
     EXPECT_NE(after.at(file).modified, state.modified) << file << " was not written again";

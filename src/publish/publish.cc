@@ -124,7 +124,7 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
   const auto raws = listing(store, tool + "/raw/");
   const auto results = listing(store, queue::results_prefix(tool), ".json");
   std::optional<std::set<std::string, std::less<>>> pages;  // listed only when needed
-  const SyncState old = load_state(store, tool);
+  SyncState old = load_state(store, tool);
   const bool versions_changed = old.renderer_version != render::kRendererVersion ||
                                 old.diagnosis_version != diagnosis::kDiagnosisVersion;
   SyncState state{.renderer_version = render::kRendererVersion,
@@ -138,7 +138,7 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
     const auto previous = old.entries.find(key);
     if (!options.force && !versions_changed && previous != old.entries.end() &&
         previous->second.result == result_stamp && previous->second.raw == raw_stamp) {
-      state.entries.emplace(key, previous->second);
+      state.entries.emplace(key, std::move(previous->second));
       ++stats.unchanged;
       continue;
     }
@@ -174,19 +174,23 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
     }
     state.entries.emplace(key, Entry{raw_stamp, new_result_stamp, summary_of(record)});
   }
-  changed = changed || state.entries.size() != old.entries.size();
+  changed = changed || versions_changed || state.entries.size() != old.entries.size();
 
-  write_results_json(store, tool, state);
-  std::vector<report::CrateEntry> entries;
-  entries.reserve(state.entries.size());
-  for (const auto& [key, entry] : state.entries)
-    entries.push_back(entry_of(entry.summary, downloads));
-  report::write_site(store, tool, entries);
+  // Unchanged entries and versions: results.json and the state are as
+  // they were.
+  if (changed || !store.head(tool + "/results.json")) write_results_json(store, tool, state);
+  // The archives first: the index links them only if they exist.
   if (options.archives && (changed || !store.head(tool + "/raw.tar.xz"))) {
     report::write_archives(store, tool);
     stats.archives_written = true;
   }
-  save_state(store, tool, state);
+  std::vector<report::CrateEntry> entries;
+  entries.reserve(state.entries.size());
+  for (const auto& [key, entry] : state.entries) {
+    entries.push_back(entry_of(entry.summary, downloads));
+  }
+  report::write_site(store, tool, entries);
+  if (changed || !store.head(state_key(tool))) save_state(store, tool, state);
   return stats;
 }
 

@@ -85,8 +85,8 @@ int main(int argc, char** argv) {
   std::printf("| sync | time | results | unchanged | rendered | diagnosed |\n");
   std::printf("|---|---:|---:|---:|---:|---:|\n");
   start = Clock::now();
-  print("first (no state yet)", publish::sync_tool(*store, {.tool = "miri"}, {}),
-        seconds_since(start));
+  const publish::SyncStats first = publish::sync_tool(*store, {.tool = "miri"}, {});
+  print("first (no state yet)", first, seconds_since(start));
   start = Clock::now();
   const publish::SyncStats unchanged = publish::sync_tool(*store, {.tool = "miri"}, {});
   const double unchanged_seconds = seconds_since(start);
@@ -95,8 +95,9 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   store->put(queue::raw_key("miri", "crate-7", "1.0.0"), "a new log\r\n");
   start = Clock::now();
-  const publish::SyncStats one = publish::sync_tool(*store, {.tool = "miri"}, {});
-  print("third (one raw log changed)", one, seconds_since(start));
+  const publish::SyncStats one =
+      publish::sync_tool(*store, {.tool = "miri", .archives = false}, {});
+  print("third (one raw log changed; archives not rewritten)", one, seconds_since(start));
   fs::remove_all(dir);
 
   const bool pass = unchanged_seconds < 10 && unchanged.rendered == 0 && one.rendered == 1;

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include "report/escape.h"
@@ -96,6 +99,8 @@ struct SiteServer::Impl {
   bool is_inside(const fs::path& path) const;
 
   RequestLog log;
+  std::atomic<bool> running = false;
+  std::atomic<bool> stop_requested = false;
   std::unique_ptr<store::Store> store;
   fs::path root;
   httplib::Server server;
@@ -245,8 +250,20 @@ int SiteServer::bind(const std::string& address, int port) {
   return port;
 }
 
-void SiteServer::run() { impl_->server.listen_after_bind(); }
+void SiteServer::run() {
+  impl_->running = true;
+  if (!impl_->stop_requested) impl_->server.listen_after_bind();
+  impl_->running = false;
+}
 
-void SiteServer::stop() { impl_->server.stop(); }
+void SiteServer::stop() {
+  impl_->stop_requested = true;
+  // httplib ignores stop() until its loop has started: wait for that when
+  // run() is on its way to it.
+  while (impl_->running && !impl_->server.is_running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  impl_->server.stop();
+}
 
 }  // namespace report

@@ -35,7 +35,8 @@ class SiteServer {
   int bind(const std::string& address, int port);
   /// Answers requests until stop(); GET and HEAD only, several at a time.
   void run();
-  /// Makes run() return; from any thread.
+  /// Makes run() return, or return at once if it has not started yet; from
+  /// any thread.
   void stop();
 
  private:
