@@ -1,6 +1,7 @@
 #include "store/file_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,9 +25,12 @@ namespace {
   throw StoreError(what + " " + path.string() + ": " + std::strerror(error));
 }
 
-std::chrono::system_clock::time_point to_system_clock(fs::file_time_type t) {
-  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(
-      std::chrono::file_clock::to_sys(t));
+/// A file's modification time; head() and list() must agree to the tick.
+std::chrono::system_clock::time_point modified_time(const struct stat& status) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(status.st_mtim.tv_sec) +
+          std::chrono::nanoseconds(status.st_mtim.tv_nsec)));
 }
 
 /// Calls `visit(entry, key)` for every regular file under `root` whose key
@@ -34,8 +38,11 @@ std::chrono::system_clock::time_point to_system_clock(fs::file_time_type t) {
 template <typename Visit>
 void for_each_file(const fs::path& root, std::string_view prefix, Visit visit) {
   std::error_code ec;
-  if (!fs::exists(root, ec)) return;
-  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+  // Only the folder the prefix names is walked: listing T/raw/ must not
+  // visit every page and record beside it.
+  const fs::path start = root / std::string(prefix.substr(0, prefix.rfind('/') + 1));
+  if (!fs::is_directory(start, ec)) return;
+  for (auto it = fs::recursive_directory_iterator(start, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
     if (!it->is_regular_file()) continue;
     const std::string key = it->path().lexically_relative(root).generic_string();
@@ -175,20 +182,23 @@ bool FileStore::read(std::string_view key, const std::function<void(std::string_
 
 std::optional<ObjectInfo> FileStore::head(std::string_view key) {
   const fs::path path = path_of(key);
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::is_regular_file(status)) return std::nullopt;
-  const auto size = fs::file_size(path, ec);
-  const auto time = fs::last_write_time(path, ec);
-  if (ec) fail("cannot stat", path, ec.value());
-  return ObjectInfo{std::string(key), size, to_system_clock(time)};
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    fail("cannot stat", path, errno);
+  }
+  if (!S_ISREG(status.st_mode)) return std::nullopt;
+  return ObjectInfo{std::string(key), static_cast<uint64_t>(status.st_size), modified_time(status)};
 }
 
 std::vector<ObjectInfo> FileStore::list(std::string_view prefix) {
   std::vector<ObjectInfo> objects;
   for_each_file(root_, prefix, [&](const fs::directory_entry& file, const std::string& key) {
     if (key.find(kTemporaryMarker) != std::string::npos) return;
-    objects.push_back(ObjectInfo{key, file.file_size(), to_system_clock(file.last_write_time())});
+    struct stat status {};
+    if (::stat(file.path().c_str(), &status) != 0) return;  // removed meanwhile
+    objects.push_back(
+        ObjectInfo{key, static_cast<uint64_t>(status.st_size), modified_time(status)});
   });
   std::sort(objects.begin(), objects.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
