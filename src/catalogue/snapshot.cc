@@ -14,8 +14,8 @@ void write_snapshot(store::Store& store, const Catalogue& catalogue) {
   }
   // downloads.json first: crates.json's age is the snapshot's age, so it
   // is written last and a half-made snapshot is never taken as fresh.
-  store.put(kDownloadsKey, downloads.dump());
-  store.put(kCratesKey, crates.dump());
+  store.put(kDownloadsKey, downloads.dump(), store::kJsonType);
+  store.put(kCratesKey, crates.dump(), store::kJsonType);
 }
 
 std::optional<Catalogue> read_snapshot(store::Store& store) {

@@ -79,8 +79,8 @@ void redo(store::Store& store, const std::string& tool, queue::ResultRecord& rec
   std::unique_ptr<store::ObjectWriter> page_writer;
   std::unique_ptr<render::Page> page;
   if (render) {
-    page_writer = store.open_writer(queue::log_key(tool, record.crate, record.version),
-                                    "text/html;charset=utf-8");
+    page_writer =
+        store.open_writer(queue::log_key(tool, record.crate, record.version), store::kHtmlType);
     page = std::make_unique<render::Page>(
         queue::log_title(tool, record.crate, record.version),
         [&page_writer](std::string_view html) { page_writer->write(html); });
@@ -103,7 +103,7 @@ void redo(store::Store& store, const std::string& tool, queue::ResultRecord& rec
 }
 
 void write_results_json(store::Store& store, const std::string& tool, const SyncState& state) {
-  auto out = store.open_writer(tool + "/results.json", "application/json");
+  auto out = store.open_writer(tool + "/results.json", store::kJsonType);
   out->write("[\n");
   bool first = true;
   for (const auto& [key, entry] : state.entries) {
@@ -168,7 +168,7 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
         redo(store, tool, record, render, diagnose);
         stats.rendered += render ? 1 : 0;
         stats.diagnosed += diagnose ? 1 : 0;
-        store.put(result_key, queue::to_json(record), "application/json");
+        store.put(result_key, queue::to_json(record), store::kJsonType);
         if (const auto info = store.head(result_key)) new_result_stamp = Stamp::of(*info);
       }
     }

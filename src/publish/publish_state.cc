@@ -43,7 +43,7 @@ void save_state(store::Store& store, std::string_view tool, const SyncState& sta
   const json out = {{"renderer_version", state.renderer_version},
                     {"diagnosis_version", state.diagnosis_version},
                     {"entries", std::move(entries)}};
-  store.put(state_key(tool), out.dump(), "application/json");
+  store.put(state_key(tool), out.dump(), store::kJsonType);
 }
 
 }  // namespace publish

@@ -172,10 +172,8 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
       flight.started + std::chrono::seconds(job.timeouts.wall_seconds) + options_.grace;
   const std::string& name = flight.pending.crate.name;
   const std::string& version = flight.pending.crate.version;
-  flight.raw =
-      store_.open_writer(raw_key(options_.tool_name, name, version), "text/plain; charset=utf-8");
-  flight.html =
-      store_.open_writer(log_key(options_.tool_name, name, version), "text/html;charset=utf-8");
+  flight.raw = store_.open_writer(raw_key(options_.tool_name, name, version), store::kRawLogType);
+  flight.html = store_.open_writer(log_key(options_.tool_name, name, version), store::kHtmlType);
   store::ObjectWriter* html = flight.html.get();
   flight.page =
       std::make_unique<render::Page>(name + " " + version + ": " + options_.tool_name,
@@ -247,7 +245,7 @@ void Scheduler::complete(Slot& slot, Outcome outcome, const std::string& error) 
   flight.raw->commit();
   flight.html->commit();
   store_.put(result_key(options_.tool_name, record.crate, record.version), to_json(record),
-             "application/json");
+             store::kJsonType);
   ++result_.counts[outcome];
   progress_.finished(slot.index, record.crate, record.version, outcome, record.wall_seconds);
   std::error_code ignored;
@@ -263,10 +261,8 @@ void Scheduler::record_without_job(const Pending& pending, const std::string& er
                     [&html](std::string_view bytes) { html += bytes; });
   page.feed(log);
   page.finish();
-  store_.put(raw_key(options_.tool_name, crate.name, crate.version), log,
-             "text/plain; charset=utf-8");
-  store_.put(log_key(options_.tool_name, crate.name, crate.version), html,
-             "text/html;charset=utf-8");
+  store_.put(raw_key(options_.tool_name, crate.name, crate.version), log, store::kRawLogType);
+  store_.put(log_key(options_.tool_name, crate.name, crate.version), html, store::kHtmlType);
   ResultRecord record{
       .tool = options_.tool_name,
       .toolchain = options_.job_settings.toolchain.value_or(options_.tool.toolchain),
@@ -283,7 +279,7 @@ void Scheduler::record_without_job(const Pending& pending, const std::string& er
       diagnosis::to_json(diagnosis::diagnose(log, diagnosis_facts(record))).dump();
   record.diagnosis_version = diagnosis::kDiagnosisVersion;
   store_.put(result_key(options_.tool_name, crate.name, crate.version), to_json(record),
-             "application/json");
+             store::kJsonType);
   ++result_.counts[Outcome::kError];
   progress_.finished(0, crate.name, crate.version, Outcome::kError, 0);
 }

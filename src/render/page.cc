@@ -4,8 +4,6 @@
 
 namespace render {
 
-namespace {
-
 std::string escape_html(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -23,12 +21,17 @@ std::string escape_html(std::string_view text) {
       case '"':
         out += "&quot;";
         break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         out += c;
     }
   }
   return out;
 }
+
+namespace {
 
 // Scrolls to the first report of undefined behaviour unless the reader's
 // URL already names a place on the page.

@@ -14,6 +14,9 @@ namespace render {
 /// `sync` knows which stored pages to render again.
 inline constexpr int kRendererVersion = 1;
 
+/// Text made safe for HTML content and quoted attributes.
+std::string escape_html(std::string_view text);
+
 class Page {
  public:
   Page(std::string_view title, Sink sink);

@@ -24,7 +24,7 @@ struct ArchiveOptions {
 };
 
 /// The content type of the archives, for stores that keep one (S3).
-inline constexpr std::string_view kArchiveContentType = "application/x-xz";
+inline constexpr std::string_view kArchiveContentType = store::kXzType;
 
 /// Writes T/raw.tar.xz and T/html.tar.xz, each published at once when
 /// complete (the old one stays until then). A log replaced while it is

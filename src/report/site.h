@@ -16,7 +16,7 @@
 namespace report {
 
 /// The content type of the site's pages, for stores that keep one (S3).
-inline constexpr std::string_view kHtmlContentType = "text/html; charset=utf-8";
+inline constexpr std::string_view kHtmlContentType = store::kHtmlType;
 
 /// Writes the pages of `tool` for `entries`: every crate version that has a
 /// result; the pages show the newest version of each crate. Throws

@@ -35,7 +35,7 @@ struct S3Config {
   /// Tries in all for a request whose failure may pass (AWS_MAX_ATTEMPTS).
   int max_attempts = 6;
   /// The longest wait before the second try; doubled for each further one,
-  /// and each wait drawn at random below it ("full jitter").
+  /// and each wait half of it plus a random part of the other half ("equal jitter").
   std::chrono::milliseconds first_retry_delay{200};
 
   /// "https://BUCKET.s3.REGION.amazonaws.com" or "ENDPOINT/BUCKET": what an

@@ -4,8 +4,8 @@
 // storage; nothing above this interface knows which one it talks to.
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -26,6 +26,13 @@ class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// The content types a sweep's objects are stored with: S3 gives them back
+/// to browsers, so a page must be text/html and a log text/plain.
+inline constexpr std::string_view kRawLogType = "text/plain; charset=utf-8";
+inline constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
+inline constexpr std::string_view kJsonType = "application/json";
+inline constexpr std::string_view kXzType = "application/x-xz";
 
 /// An object being written piece by piece, for objects too big to hold in
 /// memory (a build log of many gigabytes). Nothing is visible under the key
