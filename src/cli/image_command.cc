@@ -25,6 +25,7 @@ int build_image(const sandbox::ImageBuild& build) {
   std::fprintf(stderr, "crater-at-home: %s\n", shown.c_str());
   // The build prints its own progress; pass our terminal through.
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   const pid_t pid = fork();

@@ -98,7 +98,7 @@ void remove_stale_inboxes() {
     if (!name.starts_with(kInboxPrefix)) continue;
     const std::string pid_text = name.substr(kInboxPrefix.size());
     if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    const auto pid = static_cast<pid_t>(std::stol(pid_text));
     if (kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), error);
   }
 }

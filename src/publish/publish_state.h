@@ -25,7 +25,7 @@ struct Stamp {
   friend bool operator==(const Stamp&, const Stamp&) = default;
 };
 
-struct Entry {
+struct Entry {  // NOLINT(bugprone-exception-escape): json's moves may throw
   Stamp raw;
   Stamp result;
   /// The crate's line in results.json and the site: crate, version,

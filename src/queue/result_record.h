@@ -56,7 +56,7 @@ Outcome classify(const agent::JobResult& result);
 
 std::string to_json(const ResultRecord& record);
 /// Throws std::runtime_error for a record that does not parse.
-ResultRecord parse_result_record(std::string_view json);
+ResultRecord parse_result_record(std::string_view text);
 
 /// What the diagnosis needs to know beside the log.
 diagnosis::Facts diagnosis_facts(const ResultRecord& record);

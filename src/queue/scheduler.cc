@@ -71,7 +71,8 @@ Scheduler::~Scheduler() = default;
 SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
   result_ = {};
   queue_.clear();
-  for (auto it = crates.rbegin(); it != crates.rend(); ++it) queue_.push_back({*it, 0});
+  // Taken from the back: the first crate goes last.
+  for (size_t i = crates.size(); i-- > 0;) queue_.push_back({crates[i], 0});
   slots_.clear();
   for (size_t i = 0; i < std::max<size_t>(options_.workers, 1); ++i) {
     slots_.push_back(std::make_unique<Slot>());

@@ -156,7 +156,12 @@ std::vector<std::string> DockerSandbox::run_command(unsigned index) const {
   env["RUSTUP_HOME"] = kRustupHome;
   env["PATH"] =
       std::string(kCargoBin) + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  for (const auto& [name, value] : env) argv.insert(argv.end(), {"-e", name + "=" + value});
+  for (const auto& [name, value] : env) {
+    std::string assignment = name;
+    assignment += '=';
+    assignment += value;
+    argv.insert(argv.end(), {"-e", std::move(assignment)});
+  }
   argv.insert(argv.end(), o.run_args.begin(), o.run_args.end());
   argv.insert(argv.end(), {"--workdir", kBuildDir, o.image, kAgentPath, "--build-dir", kBuildDir,
                            "--echo-commands", "--nice", std::to_string(o.nice)});
