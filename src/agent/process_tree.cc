@@ -1,5 +1,6 @@
 #include "agent/process_tree.h"
 
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,17 @@ struct ProcessInfo {
   bool zombie = false;
 };
 
+/// The contents of /proc/PID/stat, or "" if the process is gone.
+std::string read_stat(const char* path) {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string text(4096, '\0');
+  const ssize_t n = ::read(fd, text.data(), text.size());
+  ::close(fd);
+  text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return text;
+}
+
 /// pid -> parent and state, from /proc/PID/stat ("pid (comm) S ppid ...";
 /// comm may hold spaces and parentheses, so parse from the last ')').
 std::map<pid_t, ProcessInfo> process_table() {
@@ -30,8 +42,9 @@ std::map<pid_t, ProcessInfo> process_table() {
   for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // read(2), not a stream: a process that ends while we read makes the
+    // read fail with ESRCH, which a filebuf turns into an exception.
+    std::string stat = read_stat((entry.path() / "stat").c_str());
     const size_t close = stat.rfind(')');
     if (close == std::string::npos) continue;  // it ended while we read
     std::istringstream fields(stat.substr(close + 1));
