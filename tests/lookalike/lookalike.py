@@ -900,7 +900,7 @@ def main(argv):
     stop = threading.Event()
 
     def quit_now(*_):
-        raise SystemExit(0)
+        os._exit(0)  # generation threads would finish their queue first
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, quit_now)  # while generating: stop at once
