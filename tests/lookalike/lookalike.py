@@ -207,6 +207,8 @@ class Release:
             "links": self.links,
             "rust_version": self.rust_version,
             "v": 2 if self.features2 else 1,
+            # crates.io's publication time; here the newest source file's.
+            "pubtime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(self.newest_mtime))),
         }
         if self.features2:
             entry["features2"] = self.features2

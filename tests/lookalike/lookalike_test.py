@@ -246,6 +246,9 @@ class LookalikeTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(json.loads(body), {"dl": f"{self.base}/api/v1/crates",
                                             "api": self.base})
+        # Reached by another name (a container's view of the host), dl follows it.
+        _, _, body = self.get("/index/config.json", headers={"Host": "172.17.0.1:8080"})
+        self.assertEqual(json.loads(body)["dl"], "http://172.17.0.1:8080/api/v1/crates")
 
     def test_cargo_generate_lockfile_and_fetch(self):
         root = self.project('regex = "1"\nitoa = "1"\nsemver = "1"\nmd-5 = "0.10"')
@@ -279,6 +282,7 @@ class LookalikeTest(unittest.TestCase):
         self.assertEqual(new["links"], "fancy")
         self.assertEqual(new["rust_version"], "1.60")
         self.assertEqual(new["v"], 2)
+        self.assertRegex(new["pubtime"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertEqual(new["features"], {"default": ["plain"], "plain": []})
         self.assertEqual(new["features2"], {"missing": ["dep:lk-not-published"],
                                             "weak": ["memchr?/std"]})
