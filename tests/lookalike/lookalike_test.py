@@ -383,6 +383,22 @@ class LookalikeTest(unittest.TestCase):
         status, _, _ = self.get("/index/3/s/syn", headers={"If-None-Match": '"other"'})
         self.assertEqual(status, 200)
 
+    def test_keep_alive_answers_promptly(self):
+        # 50 small answers on one connection: 2 s if Nagle held each for 40 ms.
+        conn = http.client.HTTPConnection(self.base.removeprefix("http://"), timeout=10)
+        started = time.monotonic()
+        conn.request("GET", "/index/it/oa/itoa")
+        conn.getresponse().read()
+        sock = conn.sock
+        for _ in range(49):
+            conn.request("GET", "/index/it/oa/itoa")
+            response = conn.getresponse()
+            self.assertEqual(response.status, 200)
+            response.read()
+            self.assertIs(conn.sock, sock)  # the same connection throughout
+        conn.close()
+        self.assertLess(time.monotonic() - started, 1.5)
+
     # --- faults
 
     def fresh_fetch(self, *rules, retries=0):
