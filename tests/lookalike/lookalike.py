@@ -26,7 +26,7 @@ import threading
 import time
 import tomllib
 import urllib.parse
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
 
 # Bumped whenever the .crate bytes this script makes would change, so that
 # a state folder from an older script is not reused.
@@ -400,7 +400,8 @@ class Registry:
                 note(f"skipped {release.folder}: {e!r}")
                 return release, None
 
-        # zlib lets go of the GIL while it compresses: two threads nearly halve a cold start.
+        # zlib lets go of the GIL while it compresses, so threads overlap that with
+        # reading files and writing tar headers.
         made = 0
         with concurrent.futures.ThreadPoolExecutor(max_workers=GENERATION_THREADS) as pool:
             for release, fresh in pool.map(prepare, wanted.values()):
