@@ -136,10 +136,10 @@ class Server:
         with open(self.stderr_path) as f:
             return f.read()
 
-    def stop(self):
-        """SIGTERM; returns (exit status, seconds to exit)."""
+    def stop(self, sig=signal.SIGTERM):
+        """Sends sig; returns (exit status, seconds to exit)."""
         started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
+        self.proc.send_signal(sig)
         try:
             status = self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -593,13 +593,20 @@ class ReuseTest(unittest.TestCase):
             self.assertIn("2 .crate files made, 0 reused", first.log())
             second = Server(["--source", DEBIAN, "--state", state, "--only", only],
                             os.path.join(tmp, "2.err"))
+            conn = http.client.HTTPConnection(second.base.removeprefix("http://"))
             try:
                 self.assertIn("0 .crate files made, 2 reused", second.log())
                 body = request(f"{second.base}/index/it/oa/itoa")[2]
                 self.assertEqual(json.loads(body)["cksum"], cksum)
                 self.assertEqual(request(f"{second.base}/index/re/ge/regex")[0], 404)
+                # A request in flight (a 30 s slow fault) does not hold up the stop.
+                request(f"{second.base}/_control/faults", "POST",
+                        {"rules": [{"path": "semver", "mode": "slow", "seconds": 30}]})
+                conn.request("GET", "/index/se/mv/semver")
+                time.sleep(0.2)
             finally:
-                status, seconds = second.stop()
+                status, seconds = second.stop(signal.SIGINT)
+                conn.close()
             self.assertEqual(status, 0)
             self.assertLess(seconds, 1.0)
         finally:
