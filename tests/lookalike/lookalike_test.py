@@ -206,7 +206,7 @@ class LookalikeTest(unittest.TestCase):
         self.assertEqual(status, 200, name)
         return [json.loads(line) for line in body.decode().splitlines()]
 
-    def project(self, deps, home_name=None):
+    def project(self, deps):
         """A temp crate with `deps` ([dependencies] lines) and its own CARGO_HOME."""
         root = tempfile.mkdtemp(dir=self.tmp)
         write(f"{root}/home/config.toml", f"""\
