@@ -411,6 +411,8 @@ class Registry:
                 self.releases[release.key] = release
                 self.by_name.setdefault(release.key[0], []).append(release)
                 self.newest_mtime = max(self.newest_mtime, release.newest_mtime)
+        if only is not None and only - self.by_name.keys():
+            note(f"--only names no source has: {' '.join(sorted(only - self.by_name.keys()))}")
         for releases in self.by_name.values():
             releases.sort(key=lambda r: semver_key(r.vers))
         for name in self.by_name:

@@ -586,12 +586,13 @@ class ReuseTest(unittest.TestCase):
         try:
             state = os.path.join(tmp, "state")
             only = os.path.join(tmp, "only.txt")
-            write(only, "# the few we need\nitoa\nsemver  # and this\n")
+            write(only, "# the few we need\nitoa\nsemver  # and this\nno-such-crate\n")
             first = Server(["--source", DEBIAN, "--state", state, "--only", only],
                            os.path.join(tmp, "1.err"))
             cksum = json.loads(request(f"{first.base}/index/it/oa/itoa")[2])["cksum"]
             self.assertEqual(first.stop()[0], 0)
             self.assertIn("2 .crate files made, 0 reused", first.log())
+            self.assertIn("--only names no source has: no-such-crate", first.log())
             second = Server(["--source", DEBIAN, "--state", state, "--only", only],
                             os.path.join(tmp, "2.err"))
             conn = http.client.HTTPConnection(second.base.removeprefix("http://"))
