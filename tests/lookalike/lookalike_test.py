@@ -273,6 +273,14 @@ class LookalikeTest(unittest.TestCase):
         downloads = [e for e in self.served_log() if e["path"].endswith("/download")]
         self.assertTrue(all(e["status"] == 200 for e in downloads))
         self.assertGreaterEqual(len(downloads), len(locked))
+        # A second resolve revalidates the cached index files: 304s, no bodies.
+        self.control("DELETE", "log")
+        done = self.cargo(root, "generate-lockfile")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        index = [e for e in self.served_log() if e["path"].startswith("/index/")
+                 and e["path"] != "/index/config.json"]
+        self.assertGreaterEqual(len(index), len(locked))
+        self.assertEqual({e["status"] for e in index}, {304})
 
     def test_index_entry_from_manifest(self):
         entries = self.index("lk-fancy")
