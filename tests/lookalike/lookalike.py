@@ -8,6 +8,7 @@ See README.md beside this file for the contract.
 """
 
 import argparse
+import collections
 import concurrent.futures
 import csv
 import gzip
@@ -35,6 +36,7 @@ CRATE_FORMAT = "1"
 TAR_MTIME = 1153704088
 GENERATION_THREADS = min(4, os.cpu_count() or 1)
 CONTROL_PREFIX = "/_control/"
+LOG_ENTRIES = 1_000_000  # what /_control/log keeps in memory
 FAULT_MODES = {"404", "500", "429", "truncate", "reset", "wrong-checksum", "slow"}
 DEP_KINDS = {
     "dependencies": "normal",
@@ -642,7 +644,7 @@ class Lookalike(http.server.ThreadingHTTPServer):
         self.registry = registry
         self.faults = Faults()
         self.log_lock = threading.Lock()
-        self.log = []
+        self.log = collections.deque(maxlen=LOG_ENTRIES)  # the oldest go first
         self.access_log = open(access_log, "a") if access_log else None
         host = address[0]
         if host in ("", "0.0.0.0", "::"):
