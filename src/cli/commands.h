@@ -14,5 +14,6 @@ void add_image_command(CLI::App& app, int& exit_status);
 void add_run_command(CLI::App& app, int& exit_status);
 void add_sync_command(CLI::App& app, int& exit_status);
 void add_serve_command(CLI::App& app, int& exit_status);
+void add_prepare_command(CLI::App& app, int& exit_status);
 
 }  // namespace cli

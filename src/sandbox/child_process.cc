@@ -71,7 +71,7 @@ std::string ExitStatus::describe() const {
   return "exit status " + std::to_string(exit_code.value_or(-1));
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const SpawnOptions& options) {
   Pipe in = make_pipe();
   Pipe out = make_pipe();
   Pipe err = make_pipe();
@@ -92,12 +92,20 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
   posix_spawnattr_setflags(&setup.attributes_,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
+  if (options.cwd) posix_spawn_file_actions_addchdir_np(&setup.actions_, options.cwd->c_str());
+
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
-  const int error =
-      posix_spawnp(&pid_, args[0], &setup.actions_, &setup.attributes_, args.data(), environ);
+  std::vector<char*> env;
+  if (options.env) {
+    env.reserve(options.env->size() + 1);
+    for (const auto& entry : *options.env) env.push_back(const_cast<char*>(entry.c_str()));
+    env.push_back(nullptr);
+  }
+  const int error = posix_spawnp(&pid_, args[0], &setup.actions_, &setup.attributes_, args.data(),
+                                 options.env ? env.data() : environ);
   if (error != 0) {
     throw std::system_error(error, std::generic_category(), "cannot run '" + argv.at(0) + "'");
   }
@@ -142,8 +150,9 @@ void ChildProcess::kill(int sig) const {
   if (!status_) ::kill(pid_, sig);
 }
 
-CommandOutput run_to_end(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
-  ChildProcess child(argv);
+CommandOutput run_to_end(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                         const SpawnOptions& options) {
+  ChildProcess child(argv, options);
   child.close_stdin();
   CommandOutput output;
   const Clock::time_point deadline = Clock::now() + timeout;

@@ -26,12 +26,20 @@ struct ExitStatus {
   bool success() const { return exit_code == 0; }
 };
 
+/// How a child starts, beyond its command line.
+struct SpawnOptions {
+  /// Its whole environment ("NAME=value"); ours when not given.
+  std::optional<std::vector<std::string>> env;
+  /// Its working directory; ours when not given.
+  std::optional<std::string> cwd;
+};
+
 class ChildProcess {
  public:
-  /// Starts argv[0] (looked up in PATH) with our environment. Our ends of
-  /// the pipes are non-blocking and close-on-exec. Throws std::system_error
-  /// if the program cannot be started.
-  explicit ChildProcess(const std::vector<std::string>& argv);
+  /// Starts argv[0] (looked up in PATH). Our ends of the pipes are
+  /// non-blocking and close-on-exec. Throws std::system_error if the
+  /// program cannot be started.
+  explicit ChildProcess(const std::vector<std::string>& argv, const SpawnOptions& options = {});
   /// Kills the child if it still runs, and reaps it.
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
@@ -68,6 +76,7 @@ struct CommandOutput {
 
 /// Runs a command to its end with empty stdin, collecting its output; kills
 /// it after `timeout`. Throws std::system_error if it cannot be started.
-CommandOutput run_to_end(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+CommandOutput run_to_end(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                         const SpawnOptions& options = {});
 
 }  // namespace sandbox
