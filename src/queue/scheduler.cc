@@ -53,12 +53,12 @@ struct Scheduler::InFlight {
 
 struct Scheduler::Slot {
   unsigned index = 0;
-  std::unique_ptr<sandbox::Worker> worker;
+  std::unique_ptr<sandbox::JobWorker> worker;
   std::optional<InFlight> job;
   int failed_starts = 0;
 };
 
-Scheduler::Scheduler(SchedulerOptions options, const sandbox::DockerSandbox& sandbox,
+Scheduler::Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox,
                      registry::Registry& registry, store::Store& store, Progress& progress)
     : options_(std::move(options)),
       sandbox_(sandbox),
@@ -97,7 +97,7 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
         if (!slot->worker) continue;
         for (const int fd : slot->worker->output_fds()) fds.push_back({fd, POLLIN, 0});
       }
-      if (poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) {
+      if (poll(fds.data(), fds.size(), poll_timeout_ms()) < 0 && errno != EINTR) {
         throw std::system_error(errno, std::generic_category(), "poll");
       }
       if (options_.stop_fd >= 0 && fds[0].revents != 0) {
@@ -127,7 +127,7 @@ bool Scheduler::ensure_worker(Slot& slot) {
   if (slot.worker && slot.worker->alive()) return true;
   if (slot.failed_starts >= kStartAttempts) return false;
   try {
-    slot.worker = sandbox_.start(slot.index);
+    slot.worker = sandbox_.start_worker(slot.index);
     slot.failed_starts = 0;
     return true;
   } catch (const std::exception& e) {
@@ -155,7 +155,7 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
   try {
     registry_.fetch(crate, staged);
   } catch (const registry::FetchError& e) {
-    record_without_job(pending, e.what());
+    record_without_job(slot, pending, e.what());
     return;
   }
 
@@ -163,6 +163,17 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
       crate_job(options_.tool, crate.name, crate.version,
                 {agent::Source::Kind::kDirectory, options_.inbox_mount + "/" + folder_of(crate)},
                 options_.job_settings);
+  // The store first: a crate is in flight only once its log can be written,
+  // so a store error leaves nothing to abort but these writers.
+  auto raw = store_.open_writer(raw_key(options_.tool_name, crate.name, crate.version),
+                                store::kRawLogType);
+  auto html =
+      store_.open_writer(log_key(options_.tool_name, crate.name, crate.version), store::kHtmlType);
+  store::ObjectWriter* html_writer = html.get();
+  auto page = std::make_unique<render::Page>(
+      crate.name + " " + crate.version + ": " + options_.tool_name,
+      [html_writer](std::string_view bytes) { html_writer->write(bytes); });
+
   ++pending.attempts;
   InFlight& flight = slot.job.emplace();
   flight.pending = std::move(pending);
@@ -171,14 +182,11 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
   flight.started = SteadyClock::now();
   flight.deadline =
       flight.started + std::chrono::seconds(job.timeouts.wall_seconds) + options_.grace;
+  flight.raw = std::move(raw);
+  flight.html = std::move(html);
+  flight.page = std::move(page);
   const std::string& name = flight.pending.crate.name;
   const std::string& version = flight.pending.crate.version;
-  flight.raw = store_.open_writer(raw_key(options_.tool_name, name, version), store::kRawLogType);
-  flight.html = store_.open_writer(log_key(options_.tool_name, name, version), store::kHtmlType);
-  store::ObjectWriter* html = flight.html.get();
-  flight.page =
-      std::make_unique<render::Page>(name + " " + version + ": " + options_.tool_name,
-                                     [html](std::string_view bytes) { html->write(bytes); });
   progress_.started(slot.index, name, version);
 
   InFlight* in_flight = &flight;
@@ -254,7 +262,8 @@ void Scheduler::complete(Slot& slot, Outcome outcome, const std::string& error) 
   slot.job.reset();
 }
 
-void Scheduler::record_without_job(const Pending& pending, const std::string& error) {
+void Scheduler::record_without_job(const Slot& slot, const Pending& pending,
+                                   const std::string& error) {
   const catalogue::Crate& crate = pending.crate;
   const std::string log = "\x1b[1mcrater-at-home: " + error + "\x1b[0m\r\n";
   std::string html;
@@ -282,7 +291,7 @@ void Scheduler::record_without_job(const Pending& pending, const std::string& er
   store_.put(result_key(options_.tool_name, crate.name, crate.version), to_json(record),
              store::kJsonType);
   ++result_.counts[Outcome::kError];
-  progress_.finished(0, crate.name, crate.version, Outcome::kError, 0);
+  progress_.finished(slot.index, crate.name, crate.version, Outcome::kError, 0);
 }
 
 void Scheduler::handle_death(Slot& slot, const std::string& why) {
@@ -300,6 +309,18 @@ void Scheduler::handle_death(Slot& slot, const std::string& why) {
     complete(slot, Outcome::kError, "worker died " + std::to_string(kAttempts) + " times: " + why);
   }
   slot.worker.reset();  // a new one starts when the slot is next assigned
+}
+
+int Scheduler::poll_timeout_ms() const {
+  // At least once a second for progress_.tick(), sooner for a deadline.
+  auto timeout = std::chrono::milliseconds(1000);
+  const auto now = SteadyClock::now();
+  for (const auto& slot : slots_) {
+    if (!slot->job) continue;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(slot->job->deadline - now);
+    timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
+  }
+  return static_cast<int>(timeout.count());
 }
 
 void Scheduler::stop_all(bool interrupted) {
