@@ -108,7 +108,7 @@ Outcome outcome_of(bool undefined_behavior, const Facts& facts, bool compile_err
   if (facts.oom_killed) return Outcome::kOutOfMemory;
   if (facts.timed_out) return Outcome::kTimedOut;
   if (facts.infrastructure_error) return Outcome::kError;
-  if (facts.skipped) return Outcome::kSkipped;
+  if (facts.broken) return Outcome::kBroken;
   if (facts.passed) return Outcome::kPassed;
   if (compile_error) return Outcome::kBuildFailed;
   if (test_failure) return Outcome::kTestFailed;

@@ -17,27 +17,18 @@
 #include "diagnosis/cause.h"
 #include "diagnosis/report.h"
 #include "diagnosis/terminal_lines.h"
+#include "result/outcome.h"
 
 namespace diagnosis {
 
 /// Bump when the rules change, so that sync diagnoses stored logs again.
 inline constexpr int kDiagnosisVersion = 1;
 
-enum class Outcome : uint8_t {
-  kPassed,
-  kBuildFailed,
-  kTestFailed,
-  kUndefinedBehavior,
-  kTimedOut,
-  kOutOfMemory,
-  kError,  // ours, not the crate's
-  kSkipped,
-};
-
-/// "passed", "build-failed", "test-failed", "ub", "timed-out", "oom", "error",
-/// "skipped".
-std::string_view outcome_name(Outcome outcome);
-std::optional<Outcome> outcome_from_name(std::string_view name);
+/// The one outcome vocabulary (result/outcome.h); the diagnosis is what
+/// decides it.
+using result::Outcome;
+using result::outcome_from_name;
+using result::outcome_name;
 
 /// What the result record knows beside the log.
 struct Facts {
@@ -46,8 +37,9 @@ struct Facts {
   bool timed_out = false;
   bool oom_killed = false;
   bool infrastructure_error = false;
-  bool passed = false;   // every command exited 0
-  bool skipped = false;  // the crate's commands were not run
+  bool passed = false;  // every command exited 0
+  /// Preparation found the crate cannot be tried; the log is the resolver's.
+  bool broken = false;
 };
 
 struct Diagnosis {

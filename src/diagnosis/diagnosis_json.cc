@@ -9,32 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::pair<Outcome, std::string_view>, 8> kNames = {{
-    {Outcome::kPassed, "passed"},
-    {Outcome::kBuildFailed, "build-failed"},
-    {Outcome::kTestFailed, "test-failed"},
-    {Outcome::kUndefinedBehavior, "ub"},
-    {Outcome::kTimedOut, "timed-out"},
-    {Outcome::kOutOfMemory, "oom"},
-    {Outcome::kError, "error"},
-    {Outcome::kSkipped, "skipped"},
-}};
-
 }  // namespace
-
-std::string_view outcome_name(Outcome outcome) {
-  for (const auto& [value, name] : kNames) {
-    if (value == outcome) return name;
-  }
-  return "error";
-}
-
-std::optional<Outcome> outcome_from_name(std::string_view name) {
-  for (const auto& [value, known] : kNames) {
-    if (known == name) return value;
-  }
-  return std::nullopt;
-}
 
 json to_json(const Diagnosis& diagnosis) {
   json causes = json::array();

@@ -712,9 +712,12 @@ TEST(DiagnosisTest, OutcomePrecedence) {
   EXPECT_EQ(outcome("test result: ok. 3 passed\r\n", passed), Outcome::kPassed);
   // The exit codes are the truth about passing.
   EXPECT_EQ(outcome(kTestResultFailed, passed), Outcome::kPassed);
-  Facts skipped = failed();
-  skipped.skipped = true;
-  EXPECT_EQ(outcome("", skipped), Outcome::kSkipped);
+  Facts broken = failed();
+  broken.broken = true;
+  EXPECT_EQ(outcome("error: no matching package named `criterion` found\r\n", broken),
+            Outcome::kBroken);
+  // What the resolver printed is no build failure, but UB in a log is UB.
+  EXPECT_EQ(outcome(kUbLog, broken), Outcome::kUndefinedBehavior);
 }
 
 TEST(DiagnosisTest, BuildFailures) {
@@ -820,15 +823,15 @@ TEST(DiagnosisTest, JsonRoundTrip) {
   EXPECT_EQ(json["causes"][2]["source_crate"], "");
   EXPECT_EQ(diagnosis_from_json(nlohmann::json::parse(json.dump())), d);
 
-  for (Outcome outcome :
-       {Outcome::kPassed, Outcome::kBuildFailed, Outcome::kTestFailed, Outcome::kUndefinedBehavior,
-        Outcome::kTimedOut, Outcome::kOutOfMemory, Outcome::kError, Outcome::kSkipped}) {
+  for (Outcome outcome : result::kOutcomes) {
     EXPECT_EQ(outcome_from_name(outcome_name(outcome)), outcome);
     const Diagnosis plain{.outcome = outcome};
     EXPECT_EQ(diagnosis_from_json(to_json(plain)), plain);
   }
   EXPECT_EQ(outcome_name(Outcome::kUndefinedBehavior), "ub");
   EXPECT_EQ(outcome_name(Outcome::kOutOfMemory), "oom");
+  EXPECT_EQ(outcome_name(Outcome::kBroken), "broken");
+  EXPECT_FALSE(outcome_from_name("skipped"));
 }
 
 TEST(DiagnosisTest, JsonThatIsNotADiagnosisIsRejected) {

@@ -5,10 +5,11 @@
 
 #include "diagnosis/diagnosis.h"
 #include "publish/publish_state.h"
-#include "queue/result_record.h"
 #include "render/page.h"
 #include "report/archives.h"
 #include "report/site.h"
+#include "result/crate_log.h"
+#include "result/record.h"
 
 namespace publish {
 namespace {
@@ -33,25 +34,21 @@ std::map<std::string, Stamp, std::less<>> listing(store::Store& store, const std
 }
 
 /// The crate's line in results.json, and what the site needs of it.
-json summary_of(const queue::ResultRecord& record) {
-  json summary = {
+json summary_of(const result::Record& record) {
+  const json diagnosis = diagnosis::to_json(diagnosis::Diagnosis{
+      .outcome = record.outcome, .causes = record.causes, .spurious = record.spurious});
+  return {
       {"crate", record.crate},
       {"version", record.version},
-      {"outcome", std::string(queue::outcome_name(record.outcome))},
-      {"causes", json::array()},
-      {"spurious", json::array()},
+      {"outcome", std::string(result::outcome_name(record.outcome))},
+      {"causes", diagnosis.at("causes")},
+      {"spurious", diagnosis.at("spurious")},
+      {"reason", record.reason()},
       {"wall_seconds", record.wall_seconds},
       {"peak_memory_bytes", record.peak_memory_bytes},
       {"attempts", record.attempts},
       {"error", record.error},
   };
-  if (!record.diagnosis_json.empty()) {
-    const json diagnosis = json::parse(record.diagnosis_json);
-    summary["outcome"] = diagnosis.value("outcome", summary["outcome"].get<std::string>());
-    summary["causes"] = diagnosis.value("causes", json::array());
-    summary["spurious"] = diagnosis.value("spurious", json::array());
-  }
-  return summary;
 }
 
 report::CrateEntry entry_of(const json& summary,
@@ -74,32 +71,15 @@ report::CrateEntry entry_of(const json& summary,
 }
 
 /// Renders and/or diagnoses one log from its raw bytes, streaming.
-void redo(store::Store& store, const std::string& tool, queue::ResultRecord& record, bool render,
+void redo(store::Store& store, const std::string& tool, result::Record& record, bool render,
           bool diagnose) {
-  std::unique_ptr<store::ObjectWriter> page_writer;
-  std::unique_ptr<render::Page> page;
-  if (render) {
-    page_writer =
-        store.open_writer(queue::log_key(tool, record.crate, record.version), store::kHtmlType);
-    page = std::make_unique<render::Page>(
-        queue::log_title(tool, record.crate, record.version),
-        [&page_writer](std::string_view html) { page_writer->write(html); });
-  }
-  diagnosis::Diagnoser diagnoser;
-  store.read(queue::raw_key(tool, record.crate, record.version), [&](std::string_view bytes) {
-    if (page) page->feed(bytes);
-    if (diagnose) diagnoser.feed(bytes);
-  });
-  if (page) {
-    page->finish();
-    page_writer->commit();
-    record.renderer_version = render::kRendererVersion;
-  }
-  if (diagnose) {
-    record.diagnosis_json =
-        diagnosis::to_json(diagnoser.finish(queue::diagnosis_facts(record))).dump();
-    record.diagnosis_version = diagnosis::kDiagnosisVersion;
-  }
+  result::CrateLog log(store, tool, record.crate, record.version,
+                       {.raw = false, .page = render, .diagnose = diagnose});
+  store.read(result::raw_key(tool, record.crate, record.version),
+             [&](std::string_view bytes) { log.feed(bytes); });
+  const diagnosis::Diagnosis diagnosis = log.commit(record.facts());
+  if (render) record.renderer_version = render::kRendererVersion;
+  if (diagnose) record.apply(diagnosis);
 }
 
 void write_results_json(store::Store& store, const std::string& tool, const SyncState& state) {
@@ -122,7 +102,7 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
   const std::string& tool = options.tool;
   SyncStats stats;
   const auto raws = listing(store, tool + "/raw/");
-  const auto results = listing(store, queue::results_prefix(tool), ".json");
+  const auto results = listing(store, result::results_prefix(tool), ".json");
   std::optional<std::set<std::string, std::less<>>> pages;  // listed only when needed
   SyncState old = load_state(store, tool);
   const bool versions_changed = old.renderer_version != render::kRendererVersion ||
@@ -143,11 +123,12 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
       continue;
     }
     changed = true;
-    const std::string result_key = queue::results_prefix(tool) + key + ".json";
+    const std::string result_key = result::results_prefix(tool) + key + ".json";
     const std::optional<std::string> text = store.get(result_key);
     if (!text) continue;  // removed since the listing
-    queue::ResultRecord record = queue::parse_result_record(*text);
+    result::Record record = result::parse_record(*text);
     Stamp new_result_stamp = result_stamp;
+    bool redone = false;
     if (raw == raws.end()) {
       ++stats.missing_raw;
     } else {
@@ -162,15 +143,20 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
       const bool render = options.force || raw_changed ||
                           record.renderer_version != render::kRendererVersion ||
                           !pages->contains(key);
-      const bool diagnose = options.force || raw_changed || record.diagnosis_json.empty() ||
-                            record.diagnosis_version != diagnosis::kDiagnosisVersion;
+      const bool diagnose =
+          options.force || raw_changed || record.diagnosis_version != diagnosis::kDiagnosisVersion;
       if (render || diagnose) {
         redo(store, tool, record, render, diagnose);
         stats.rendered += render ? 1 : 0;
         stats.diagnosed += diagnose ? 1 : 0;
-        store.put(result_key, queue::to_json(record), store::kJsonType);
-        if (const auto info = store.head(result_key)) new_result_stamp = Stamp::of(*info);
+        redone = true;
       }
+    }
+    // A record in an older shape is stored again in today's.
+    if (record.upgraded) ++stats.upgraded;
+    if (redone || record.upgraded) {
+      store.put(result_key, result::to_json(record), store::kJsonType);
+      if (const auto info = store.head(result_key)) new_result_stamp = Stamp::of(*info);
     }
     state.entries.emplace(key, Entry{raw_stamp, new_result_stamp, summary_of(record)});
   }

@@ -29,6 +29,7 @@ struct SyncStats {
   size_t rendered = 0;   // pages rendered again
   size_t diagnosed = 0;  // logs diagnosed again
   size_t missing_raw = 0;
+  size_t upgraded = 0;  // records of an older shape, stored again
   bool archives_written = false;
 };
 

@@ -20,8 +20,8 @@
 
 #include "diagnosis/diagnosis.h"
 #include "publish/publish.h"
-#include "queue/result_record.h"
 #include "render/page.h"
+#include "result/record.h"
 
 namespace {
 
@@ -58,25 +58,23 @@ int main(int argc, char** argv) {
                             " v1.0.0 (/build)\r\ntest result: ok. " + std::to_string(i % 97) +
                             " passed\r\n";
     std::string html;
-    render::Page page(queue::log_title("miri", crate, "1.0.0"),
+    render::Page page(result::log_title("miri", crate, "1.0.0"),
                       [&html](std::string_view bytes) { html += bytes; });
     page.feed(log);
     page.finish();
-    queue::ResultRecord record{.tool = "miri",
-                               .toolchain = "nightly",
-                               .crate = crate,
-                               .version = "1.0.0",
-                               .outcome = queue::Outcome::kPassed,
-                               .started = std::chrono::system_clock::now(),
-                               .wall_seconds = static_cast<double>(i % 600),
-                               .log_bytes = log.size(),
-                               .renderer_version = render::kRendererVersion};
-    record.diagnosis_json =
-        diagnosis::to_json(diagnosis::diagnose(log, queue::diagnosis_facts(record))).dump();
-    record.diagnosis_version = diagnosis::kDiagnosisVersion;
-    write_file(dir / queue::raw_key("miri", crate, "1.0.0"), log);
-    write_file(dir / queue::log_key("miri", crate, "1.0.0"), html);
-    write_file(dir / queue::result_key("miri", crate, "1.0.0"), queue::to_json(record));
+    result::Record record{.tool = "miri",
+                          .toolchain = "nightly",
+                          .crate = crate,
+                          .version = "1.0.0",
+                          .job = agent::JobResult{.commands = {{.exit_code = 0}}},
+                          .started = std::chrono::system_clock::now(),
+                          .wall_seconds = static_cast<double>(i % 600),
+                          .log_bytes = log.size(),
+                          .renderer_version = render::kRendererVersion};
+    record.apply(diagnosis::diagnose(log, record.facts()));
+    write_file(dir / result::raw_key("miri", crate, "1.0.0"), log);
+    write_file(dir / result::log_key("miri", crate, "1.0.0"), html);
+    write_file(dir / result::result_key("miri", crate, "1.0.0"), result::to_json(record));
   }
   std::printf("%zu synthetic results written to %s in %.1f s\n\n", count, dir.c_str(),
               seconds_since(start));
@@ -93,7 +91,7 @@ int main(int argc, char** argv) {
   print("second (nothing changed)", unchanged, unchanged_seconds);
 
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  store->put(queue::raw_key("miri", "crate-7", "1.0.0"), "a new log\r\n");
+  store->put(result::raw_key("miri", "crate-7", "1.0.0"), "a new log\r\n");
   start = Clock::now();
   const publish::SyncStats one =
       publish::sync_tool(*store, {.tool = "miri", .archives = false}, {});

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "queue/result_record.h"
 #include "render/page.h"
+#include "result/record.h"
 
 namespace publish {
 namespace {
@@ -27,22 +27,24 @@ class SyncTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   /// A result as `run` leaves it, without page or diagnosis.
-  void add_result(const std::string& crate, const std::string& log,
-                  queue::Outcome outcome = queue::Outcome::kFailed) {
-    store_->put(queue::raw_key("miri", crate, "1.0.0"), log);
-    const queue::ResultRecord record{.tool = "miri",
-                                     .toolchain = "nightly",
-                                     .crate = crate,
-                                     .version = "1.0.0",
-                                     .outcome = outcome,
-                                     .started = std::chrono::system_clock::now()};
-    store_->put(queue::result_key("miri", crate, "1.0.0"), queue::to_json(record));
+  void add_result(const std::string& crate, const std::string& log, int exit_code = 101) {
+    store_->put(result::raw_key("miri", crate, "1.0.0"), log);
+    const result::Record record{
+        .tool = "miri",
+        .toolchain = "nightly",
+        .crate = crate,
+        .version = "1.0.0",
+        .job = agent::JobResult{.commands = {{.exit_code = exit_code}}},
+        .started = std::chrono::system_clock::now(),
+        .outcome = exit_code == 0 ? result::Outcome::kPassed : result::Outcome::kBuildFailed,
+    };
+    store_->put(result::result_key("miri", crate, "1.0.0"), result::to_json(record));
   }
   SyncStats sync(bool force = false) {
     return sync_tool(*store_, {.tool = "miri", .force = force}, {{"a", 10}, {"b", 20}, {"c", 5}});
   }
   std::string page(const std::string& crate) {
-    return store_->get(queue::log_key("miri", crate, "1.0.0")).value_or("");
+    return store_->get(result::log_key("miri", crate, "1.0.0")).value_or("");
   }
 
   fs::path dir_;
@@ -56,7 +58,7 @@ constexpr const char* kUbLog =
     "  --> src/lib.rs:10:5\r\n";
 
 TEST_F(SyncTest, RendersAndDiagnosesNewResultsThenNothing) {
-  add_result("a", "plain log\r\n", queue::Outcome::kPassed);
+  add_result("a", "plain log\r\n", 0);
   add_result("b", kUbLog);
   add_result("c", "error[E0425]: cannot find value `x` in this scope\r\n");
 
@@ -67,11 +69,11 @@ TEST_F(SyncTest, RendersAndDiagnosesNewResultsThenNothing) {
   EXPECT_TRUE(first.archives_written);
   EXPECT_NE(page("b").find("Undefined Behavior"), std::string::npos);
 
-  const queue::ResultRecord b =
-      queue::parse_result_record(*store_->get(queue::result_key("miri", "b", "1.0.0")));
+  const result::Record b =
+      result::parse_record(*store_->get(result::result_key("miri", "b", "1.0.0")));
   EXPECT_EQ(b.renderer_version, render::kRendererVersion);
-  const nlohmann::json diagnosis = nlohmann::json::parse(b.diagnosis_json);
-  EXPECT_EQ(diagnosis["outcome"], "ub");
+  EXPECT_EQ(b.outcome, result::Outcome::kUndefinedBehavior);
+  EXPECT_EQ(b.diagnosis_version, diagnosis::kDiagnosisVersion);
 
   const nlohmann::json results = nlohmann::json::parse(*store_->get("miri/results.json"));
   ASSERT_EQ(results.size(), 3u);
@@ -94,7 +96,7 @@ TEST_F(SyncTest, AChangedRawLogIsRenderedAgainAlone) {
   add_result("b", "other\r\n");
   sync();
   std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a new modification time
-  store_->put(queue::raw_key("miri", "a", "1.0.0"), "second words, longer\r\n");
+  store_->put(result::raw_key("miri", "a", "1.0.0"), "second words, longer\r\n");
   const SyncStats stats = sync();
   EXPECT_EQ(stats.rendered, 1u);
   EXPECT_EQ(stats.unchanged, 1u);
@@ -112,11 +114,11 @@ TEST_F(SyncTest, ForceDoesEverythingAgain) {
 
 TEST_F(SyncTest, APageRunAlreadyWroteIsKept) {
   add_result("a", "log\r\n");
-  queue::ResultRecord record =
-      queue::parse_result_record(*store_->get(queue::result_key("miri", "a", "1.0.0")));
+  result::Record record =
+      result::parse_record(*store_->get(result::result_key("miri", "a", "1.0.0")));
   record.renderer_version = render::kRendererVersion;
-  store_->put(queue::result_key("miri", "a", "1.0.0"), queue::to_json(record));
-  store_->put(queue::log_key("miri", "a", "1.0.0"), "<html>rendered by run</html>");
+  store_->put(result::result_key("miri", "a", "1.0.0"), result::to_json(record));
+  store_->put(result::log_key("miri", "a", "1.0.0"), "<html>rendered by run</html>");
   const SyncStats stats = sync();
   EXPECT_EQ(stats.rendered, 0u);
   EXPECT_EQ(stats.diagnosed, 1u);  // run left no diagnosis
@@ -127,11 +129,36 @@ TEST_F(SyncTest, ARemovedResultLeavesTheSite) {
   add_result("a", "log\r\n");
   add_result("b", "log\r\n");
   sync();
-  store_->remove(queue::result_key("miri", "b", "1.0.0"));
+  store_->remove(result::result_key("miri", "b", "1.0.0"));
   const SyncStats stats = sync();
   EXPECT_EQ(stats.results, 1u);
   const nlohmann::json results = nlohmann::json::parse(*store_->get("miri/results.json"));
   EXPECT_EQ(results.size(), 1u);
+}
+
+TEST_F(SyncTest, ARecordOfTheFirstShapeIsUpgraded) {
+  // As run stored it before the one outcome vocabulary: "failed" beside a
+  // diagnosis with an outcome of its own.
+  store_->put(result::raw_key("miri", "a", "1.0.0"), "test result: FAILED. 1 passed; 1 failed\r\n");
+  store_->put(result::result_key("miri", "a", "1.0.0"), R"({
+  "tool": "miri", "toolchain": "nightly", "crate": "a", "version": "1.0.0",
+  "outcome": "failed", "error": null, "started": "2026-11-30T00:53:20Z",
+  "wall_seconds": 2.5, "peak_memory_bytes": 1000, "attempts": 1, "log_bytes": 40,
+  "renderer_version": 1, "diagnosis_version": 1,
+  "diagnosis": {"version": 1, "outcome": "test-failed", "causes": [], "spurious": []},
+  "job": {"commands": [{"exit_code": 101, "signal": null, "wall_seconds": 2.0}],
+          "timed_out": null, "oom_killed": false, "wall_seconds": 2.4, "peak_memory_bytes": 1000}
+})");
+  const SyncStats first = sync();
+  EXPECT_EQ(first.upgraded, 1u);
+  const nlohmann::json stored =
+      nlohmann::json::parse(*store_->get(result::result_key("miri", "a", "1.0.0")));
+  EXPECT_EQ(stored["schema"], result::kRecordSchema);
+  EXPECT_EQ(stored["outcome"], "test-failed");
+  EXPECT_FALSE(stored.contains("diagnosis"));
+  const nlohmann::json results = nlohmann::json::parse(*store_->get("miri/results.json"));
+  EXPECT_EQ(results[0]["outcome"], "test-failed");
+  EXPECT_EQ(sync().upgraded, 0u);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "queue/result_record.h"
+#include "result/record.h"
 
 namespace queue {
 
@@ -10,7 +10,7 @@ Plan make_plan(const std::vector<catalogue::Crate>& selected, store::Store& stor
                const PlanOptions& options) {
   std::map<std::string, std::chrono::system_clock::time_point, std::less<>> results;
   if (!options.rerun) {
-    for (const store::ObjectInfo& info : store.list(results_prefix(options.tool))) {
+    for (const store::ObjectInfo& info : store.list(result::results_prefix(options.tool))) {
       results.emplace(info.key, info.last_modified);
     }
   }
@@ -20,7 +20,7 @@ Plan make_plan(const std::vector<catalogue::Crate>& selected, store::Store& stor
       ++plan.ignored;
       continue;
     }
-    const auto found = results.find(result_key(options.tool, crate.name, crate.version));
+    const auto found = results.find(result::result_key(options.tool, crate.name, crate.version));
     if (found != results.end() && options.now - found->second < options.rerun_older_than) {
       ++plan.fresh;
       continue;

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "queue/result_record.h"
+#include "result/record.h"
 
 namespace queue {
 namespace {
@@ -45,16 +45,16 @@ TEST_F(PlanTest, RunsEverythingOnAnEmptyStoreInOrder) {
 }
 
 TEST_F(PlanTest, SkipsFreshResultsOfTheSameToolAndVersion) {
-  store_->put(result_key("check", "rand", "0.8.5"), "{}");
-  store_->put(result_key("check", "regex", "1.6.0"), "{}");  // another version
-  store_->put(result_key("miri", "serde", "1.0.0"), "{}");   // another tool
+  store_->put(result::result_key("check", "rand", "0.8.5"), "{}");
+  store_->put(result::result_key("check", "regex", "1.6.0"), "{}");  // another version
+  store_->put(result::result_key("miri", "serde", "1.0.0"), "{}");   // another tool
   const Plan plan = make_plan(crates(), *store_, {.tool = "check"});
   EXPECT_EQ(names(plan), (std::vector<std::string>{"serde", "regex"}));
   EXPECT_EQ(plan.fresh, 1u);
 }
 
 TEST_F(PlanTest, RunsStaleResultsAgain) {
-  store_->put(result_key("check", "rand", "0.8.5"), "{}");
+  store_->put(result::result_key("check", "rand", "0.8.5"), "{}");
   const Plan plan = make_plan(crates(), *store_,
                               {.tool = "check",
                                .rerun_older_than = hours(24),
@@ -64,7 +64,7 @@ TEST_F(PlanTest, RunsStaleResultsAgain) {
 }
 
 TEST_F(PlanTest, RerunRunsEverything) {
-  store_->put(result_key("check", "rand", "0.8.5"), "{}");
+  store_->put(result::result_key("check", "rand", "0.8.5"), "{}");
   EXPECT_EQ(make_plan(crates(), *store_, {.tool = "check", .rerun = true}).to_run.size(), 3u);
 }
 

@@ -25,13 +25,6 @@ constexpr size_t kSlowestKept = 100;
 constexpr std::string_view kClearLine = "\r\x1b[K";
 constexpr char kLogPattern[] = "%Y-%m-%d %H:%M:%S [%l] %v";
 
-// For people, by Outcome; outcome_name() is the stored, machine-read name.
-constexpr std::array<std::string_view, 5> kOutcomeNames = {"passed", "failed", "timed out",
-                                                           "out of memory", "infrastructure error"};
-// The status line is short of room.
-constexpr std::array<std::string_view, 5> kOutcomeLabels = {"passed", "failed", "timed out", "oom",
-                                                            "error"};
-
 struct LevelName {
   std::string_view name;
   spdlog::level::level_enum level;
@@ -63,9 +56,19 @@ class LineSink final : public spdlog::sinks::base_sink<spdlog::details::null_mut
 };
 
 constexpr size_t index(Outcome outcome) { return static_cast<size_t>(outcome); }
-static_assert(index(Outcome::kError) + 1 == kOutcomeNames.size(), "a name for every Outcome");
 
-std::string_view describe(Outcome outcome) { return kOutcomeNames.at(index(outcome)); }
+/// For people, in the summary: broken crates and our own errors are set
+/// apart from the crates that failed the tool.
+std::string describe(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kBroken:
+      return "broken (not tried)";
+    case Outcome::kError:
+      return "error (ours)";
+    default:
+      return std::string(result::outcome_label(outcome));
+  }
+}
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -157,12 +160,13 @@ void Progress::finished(size_t worker, std::string_view crate, std::string_view 
   ++counts_.at(index(outcome));
   record_slow(crate, version, seconds, outcome);
   auto level = spdlog::level::info;
-  if (outcome == Outcome::kError) {
+  if (outcome == Outcome::kError || outcome == Outcome::kBroken) {
     level = spdlog::level::warn;
   } else if (outcome == Outcome::kPassed && options_.terminal) {
     level = spdlog::level::debug;
   }
-  message(level, fmt::format("{} {}: {} ({:.1f} s)", crate, version, describe(outcome), seconds));
+  message(level, fmt::format("{} {}: {} ({:.1f} s)", crate, version, result::outcome_label(outcome),
+                             seconds));
   redraw(true);
   report_if_due();
 }
@@ -198,8 +202,8 @@ std::string Progress::summary(size_t slowest) const {
   const auto wall = std::chrono::duration_cast<seconds>(options_.now() - start_);
   std::string text = fmt::format("Finished {} of {} crates in {}, {}\n", done(), options_.total,
                                  format_duration(wall), format_rate(rate_per_hour()));
-  for (size_t i = 0; i < counts_.size(); ++i) {
-    text += fmt::format("  {:<21}{:>8}\n", kOutcomeNames.at(i), counts_.at(i));
+  for (const Outcome outcome : result::kOutcomes) {
+    text += fmt::format("  {:<21}{:>8}\n", describe(outcome), counts_.at(index(outcome)));
   }
   text += fmt::format("  {:<21}{:>8}\n", "requeued", requeues_);
 
@@ -271,8 +275,9 @@ std::string Progress::status(bool with_workers) const {
   line += fmt::format(" | {} | ETA {}", format_rate(rate), eta);
 
   std::string counts;
-  for (size_t i = 0; i < counts_.size(); ++i) {
-    if (counts_.at(i) > 0) counts += fmt::format(" {} {}", kOutcomeLabels.at(i), counts_.at(i));
+  for (const Outcome outcome : result::kOutcomes) {
+    const size_t count = counts_.at(index(outcome));
+    if (count > 0) counts += fmt::format(" {} {}", result::outcome_name(outcome), count);
   }
   if (requeues_ > 0) counts += fmt::format(" requeued {}", requeues_);
   if (!counts.empty()) line += " |" + counts;

@@ -20,13 +20,15 @@
 #include <string_view>
 #include <vector>
 
-#include "queue/result_record.h"
+#include "result/outcome.h"
 
 namespace spdlog {
 class logger;
 }
 
 namespace queue {
+
+using result::Outcome;
 
 /// One of trace, debug, info, warn, error (any case), as `--log-level` and
 /// CAH_LOG take them; throws std::invalid_argument naming the valid ones.
@@ -112,7 +114,7 @@ class Progress {
   ProgressOptions options_;
   std::unique_ptr<spdlog::logger> logger_;
   std::chrono::steady_clock::time_point start_;
-  std::array<size_t, 5> counts_{};  // by Outcome
+  std::array<size_t, result::kOutcomes.size()> counts_{};  // by Outcome
   size_t requeues_ = 0;
   std::vector<std::optional<Running>> running_;  // by worker
   // The slowest crates so far, a min-heap on seconds, at most kSlowestKept.

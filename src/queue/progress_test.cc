@@ -165,7 +165,7 @@ TEST_F(ProgressTest, PlainOutputReportsProgressEveryMinute) {
   progress.started(1, "rand", "0.8.5");
   advance(seconds(30));
   progress.finished(0, "serde", "1.0.200", Outcome::kPassed, 30);
-  progress.finished(1, "rand", "0.8.5", Outcome::kFailed, 30);
+  progress.finished(1, "rand", "0.8.5", Outcome::kTestFailed, 30);
   progress.started(0, "libc", "0.2.150");
   advance(seconds(29));
   progress.tick();
@@ -179,7 +179,7 @@ TEST_F(ProgressTest, PlainOutputReportsProgressEveryMinute) {
   EXPECT_EQ(count(text, "progress:"), 1u);
   // Two crates in a minute: 120 an hour, and the other eight in four minutes.
   EXPECT_THAT(text, ::testing::EndsWith("\n<time> [info] progress: 2/10 20.0% | 120/h | "
-                                        "ETA 4m 00s | passed 1 failed 1 | 1 running\n"));
+                                        "ETA 4m 00s | passed 1 test-failed 1 | 1 running\n"));
 }
 
 TEST_F(ProgressTest, LevelHidesQuieterLines) {
@@ -187,7 +187,7 @@ TEST_F(ProgressTest, LevelHidesQuieterLines) {
   opts.level = spdlog::level::warn;
   Progress progress(std::move(opts));
   progress.started(0, "serde", "1.0.200");
-  progress.finished(0, "serde", "1.0.200", Outcome::kFailed, 1);
+  progress.finished(0, "serde", "1.0.200", Outcome::kTestFailed, 1);
   progress.started(0, "rand", "0.8.5");
   progress.requeued(0, "rand", "0.8.5", "gone");
   progress.finished(0, "libc", "0.2.150", Outcome::kError, 1);
@@ -196,7 +196,7 @@ TEST_F(ProgressTest, LevelHidesQuieterLines) {
   const std::string text = output();
   EXPECT_EQ(count(text, "\n"), 2u) << text;
   EXPECT_THAT(text, HasSubstr("[warning] rand 0.8.5: requeued"));
-  EXPECT_THAT(text, HasSubstr("[warning] libc 0.2.150: infrastructure error (1.0 s)"));
+  EXPECT_THAT(text, HasSubstr("[warning] libc 0.2.150: error (1.0 s)"));
 }
 
 TEST_F(ProgressTest, DebugShowsStartsAndPassesOnATerminal) {
@@ -310,9 +310,10 @@ TEST_F(ProgressTest, FinishClearsTheStatusLine) {
 
   advance(seconds(5));
   progress.tick();
-  progress.finished(0, "serde", "1.0.200", Outcome::kFailed, 5);
+  progress.finished(0, "serde", "1.0.200", Outcome::kTestFailed, 5);
   // Still logged, but no status line comes back.
-  EXPECT_EQ(masked(output().substr(text.size())), "<time> [info] serde 1.0.200: failed (5.0 s)\n");
+  EXPECT_EQ(masked(output().substr(text.size())),
+            "<time> [info] serde 1.0.200: test failed (5.0 s)\n");
 }
 
 TEST_F(ProgressTest, SummaryCountsAndListsTheSlowest) {
@@ -323,23 +324,27 @@ TEST_F(ProgressTest, SummaryCountsAndListsTheSlowest) {
     double seconds;
   } runs[] = {
       {"a", Outcome::kPassed, 10},       {"b", Outcome::kPassed, 95.5},
-      {"c", Outcome::kFailed, 20},       {"d", Outcome::kTimedOut, 3600},
+      {"c", Outcome::kTestFailed, 20},   {"d", Outcome::kTimedOut, 3600},
       {"e", Outcome::kOutOfMemory, 300}, {"f", Outcome::kError, 1},
+      {"g", Outcome::kBroken, 0.5},
   };
   for (const auto& run : runs) {
     progress.started(0, run.crate, "1.0.0");
     progress.finished(0, run.crate, "1.0.0", run.outcome, run.seconds);
   }
-  progress.requeued(0, "g", "1.0.0", "gone");
+  progress.requeued(0, "h", "1.0.0", "gone");
   advance(seconds(2 * 3600 + 5 * 60));
 
   EXPECT_EQ(progress.summary(3),
-            "Finished 6 of 8 crates in 2h 05m, 2.9/h\n"
+            "Finished 7 of 8 crates in 2h 05m, 3.4/h\n"
             "  passed                      2\n"
-            "  failed                      1\n"
+            "  build failed                0\n"
+            "  test failed                 1\n"
+            "  UB                          0\n"
             "  timed out                   1\n"
             "  out of memory               1\n"
-            "  infrastructure error        1\n"
+            "  broken (not tried)          1\n"
+            "  error (ours)                1\n"
             "  requeued                    1\n"
             "Slowest crates:\n"
             "  d 1.0.0    3600.0 s  timed out\n"
@@ -359,7 +364,7 @@ TEST_F(ProgressTest, SummaryKeepsTheSlowestOfMany) {
                                  "  crate500 1.0.0    5000.0 s  passed\n"
                                  "  crate200 1.0.0    4000.0 s  passed\n"));
   // At most a hundred are kept.
-  EXPECT_EQ(count(progress.summary(150), "\n"), 8u + 100u);
+  EXPECT_EQ(count(progress.summary(150), "\n"), 11u + 100u);
 }
 
 TEST_F(ProgressTest, SummaryOfNothing) {
@@ -367,10 +372,13 @@ TEST_F(ProgressTest, SummaryOfNothing) {
   EXPECT_EQ(progress.summary(),
             "Finished 0 of 0 crates in 0s, --/h\n"
             "  passed                      0\n"
-            "  failed                      0\n"
+            "  build failed                0\n"
+            "  test failed                 0\n"
+            "  UB                          0\n"
             "  timed out                   0\n"
             "  out of memory               0\n"
-            "  infrastructure error        0\n"
+            "  broken (not tried)          0\n"
+            "  error (ours)                0\n"
             "  requeued                    0\n");
 }
 

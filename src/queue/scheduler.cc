@@ -9,6 +9,8 @@
 #include <system_error>
 
 #include "render/page.h"
+#include "result/crate_log.h"
+#include "result/record.h"
 
 namespace queue {
 namespace {
@@ -37,10 +39,7 @@ struct Scheduler::Pending {
 
 struct Scheduler::InFlight {
   Pending pending;
-  std::unique_ptr<store::ObjectWriter> raw;
-  std::unique_ptr<store::ObjectWriter> html;
-  std::unique_ptr<render::Page> page;
-  diagnosis::Diagnoser diagnoser;
+  std::unique_ptr<result::CrateLog> log;
   SystemClock::time_point started_at;
   SteadyClock::time_point started;
   SteadyClock::time_point deadline;  // past it, the worker is taken for dead
@@ -158,22 +157,15 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
     record_without_job(slot, pending, e.what());
     return;
   }
+  // Opened before the job is in flight: a store that fails here leaves
+  // nothing to clean up.
+  auto log =
+      std::make_unique<result::CrateLog>(store_, options_.tool_name, crate.name, crate.version);
 
   const agent::Job job =
       crate_job(options_.tool, crate.name, crate.version,
                 {agent::Source::Kind::kDirectory, options_.inbox_mount + "/" + folder_of(crate)},
                 options_.job_settings);
-  // The store first: a crate is in flight only once its log can be written,
-  // so a store error leaves nothing to abort but these writers.
-  auto raw = store_.open_writer(raw_key(options_.tool_name, crate.name, crate.version),
-                                store::kRawLogType);
-  auto html =
-      store_.open_writer(log_key(options_.tool_name, crate.name, crate.version), store::kHtmlType);
-  store::ObjectWriter* html_writer = html.get();
-  auto page = std::make_unique<render::Page>(
-      crate.name + " " + crate.version + ": " + options_.tool_name,
-      [html_writer](std::string_view bytes) { html_writer->write(bytes); });
-
   ++pending.attempts;
   InFlight& flight = slot.job.emplace();
   flight.pending = std::move(pending);
@@ -182,22 +174,13 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
   flight.started = SteadyClock::now();
   flight.deadline =
       flight.started + std::chrono::seconds(job.timeouts.wall_seconds) + options_.grace;
-  flight.raw = std::move(raw);
-  flight.html = std::move(html);
-  flight.page = std::move(page);
-  const std::string& name = flight.pending.crate.name;
-  const std::string& version = flight.pending.crate.version;
-  progress_.started(slot.index, name, version);
+  flight.log = std::move(log);
+  progress_.started(slot.index, flight.pending.crate.name, flight.pending.crate.version);
 
   InFlight* in_flight = &flight;
   slot.worker->send(
       job, sandbox::JobEvents{
-               .on_output =
-                   [in_flight](std::string_view bytes) {
-                     in_flight->raw->write(bytes);
-                     in_flight->page->feed(bytes);
-                     in_flight->diagnoser.feed(bytes);
-                   },
+               .on_output = [in_flight](std::string_view bytes) { in_flight->log->feed(bytes); },
                .on_result = [in_flight](agent::JobResult r) { in_flight->result = std::move(r); },
                .on_job_error = [in_flight](std::string e) { in_flight->job_error = std::move(e); },
                .on_death = [in_flight](std::string why) { in_flight->death = std::move(why); },
@@ -208,11 +191,11 @@ void Scheduler::settle(Slot& slot) {
   if (!slot.job) return;
   InFlight& flight = *slot.job;
   if (flight.result) {
-    complete(slot, classify(*flight.result), "");
+    complete(slot, "");
   } else if (flight.job_error) {
     const std::string error = *flight.job_error;
     note(slot, "the job could not start: " + error);
-    complete(slot, Outcome::kError, error);
+    complete(slot, error);
   } else if (flight.death) {
     handle_death(slot, *flight.death);
   } else if (SteadyClock::now() > flight.deadline) {
@@ -222,91 +205,69 @@ void Scheduler::settle(Slot& slot) {
 }
 
 /// Our own words in a crate's log, marked as such.
-void Scheduler::note(Slot& slot, const std::string& text) {
-  const std::string line = "\r\n\x1b[1mcrater-at-home: " + text + "\x1b[0m\r\n";
-  slot.job->raw->write(line);
-  slot.job->page->feed(line);
-  slot.job->diagnoser.feed(line);
-}
+void Scheduler::note(Slot& slot, const std::string& text) { slot.job->log->note(text); }
 
-void Scheduler::complete(Slot& slot, Outcome outcome, const std::string& error) {
+void Scheduler::complete(Slot& slot, const std::string& error) {
   InFlight& flight = *slot.job;
-  flight.page->finish();
-  ResultRecord record{
+  result::Record record{
       .tool = options_.tool_name,
       .toolchain = options_.job_settings.toolchain.value_or(options_.tool.toolchain),
       .crate = flight.pending.crate.name,
       .version = flight.pending.crate.version,
-      .outcome = outcome,
+      .job = flight.result,
       .error = error,
       .started = flight.started_at,
       .wall_seconds = seconds_since(flight.started),
-      .job = flight.result,
       .attempts = flight.pending.attempts,
-      .log_bytes = flight.raw->bytes_written(),
+      .log_bytes = flight.log->bytes(),
+      .renderer_version = render::kRendererVersion,
   };
   if (flight.result) record.peak_memory_bytes = flight.result->peak_memory_bytes;
-  record.renderer_version = render::kRendererVersion;
-  record.diagnosis_json =
-      diagnosis::to_json(flight.diagnoser.finish(diagnosis_facts(record))).dump();
-  record.diagnosis_version = diagnosis::kDiagnosisVersion;
   // The log and its page first: a record means everything is there.
-  flight.raw->commit();
-  flight.html->commit();
-  store_.put(result_key(options_.tool_name, record.crate, record.version), to_json(record),
-             store::kJsonType);
-  ++result_.counts[outcome];
-  progress_.finished(slot.index, record.crate, record.version, outcome, record.wall_seconds);
+  record.apply(flight.log->commit(record.facts()));
+  store_.put(result::result_key(options_.tool_name, record.crate, record.version),
+             result::to_json(record), store::kJsonType);
+  ++result_.counts[record.outcome];
+  progress_.finished(slot.index, record.crate, record.version, record.outcome, record.wall_seconds);
   std::error_code ignored;
   fs::remove_all(flight.staged, ignored);
   slot.job.reset();
 }
 
-void Scheduler::record_without_job(const Slot& slot, const Pending& pending,
-                                   const std::string& error) {
+void Scheduler::record_without_job(Slot& slot, const Pending& pending, const std::string& error) {
   const catalogue::Crate& crate = pending.crate;
-  const std::string log = "\x1b[1mcrater-at-home: " + error + "\x1b[0m\r\n";
-  std::string html;
-  render::Page page(log_title(options_.tool_name, crate.name, crate.version),
-                    [&html](std::string_view bytes) { html += bytes; });
-  page.feed(log);
-  page.finish();
-  store_.put(raw_key(options_.tool_name, crate.name, crate.version), log, store::kRawLogType);
-  store_.put(log_key(options_.tool_name, crate.name, crate.version), html, store::kHtmlType);
-  ResultRecord record{
+  result::CrateLog log(store_, options_.tool_name, crate.name, crate.version);
+  log.note(error);
+  result::Record record{
       .tool = options_.tool_name,
       .toolchain = options_.job_settings.toolchain.value_or(options_.tool.toolchain),
       .crate = crate.name,
       .version = crate.version,
-      .outcome = Outcome::kError,
       .error = error,
       .started = SystemClock::now(),
       .attempts = pending.attempts,
-      .log_bytes = log.size(),
+      .log_bytes = log.bytes(),
       .renderer_version = render::kRendererVersion,
   };
-  record.diagnosis_json =
-      diagnosis::to_json(diagnosis::diagnose(log, diagnosis_facts(record))).dump();
-  record.diagnosis_version = diagnosis::kDiagnosisVersion;
-  store_.put(result_key(options_.tool_name, crate.name, crate.version), to_json(record),
-             store::kJsonType);
-  ++result_.counts[Outcome::kError];
-  progress_.finished(slot.index, crate.name, crate.version, Outcome::kError, 0);
+  record.apply(log.commit(record.facts()));
+  store_.put(result::result_key(options_.tool_name, crate.name, crate.version),
+             result::to_json(record), store::kJsonType);
+  ++result_.counts[record.outcome];
+  progress_.finished(slot.index, crate.name, crate.version, record.outcome, 0);
 }
 
 void Scheduler::handle_death(Slot& slot, const std::string& why) {
   InFlight& flight = *slot.job;
   if (flight.pending.attempts < kAttempts) {
     progress_.requeued(slot.index, flight.pending.crate.name, flight.pending.crate.version, why);
-    flight.raw->abort();
-    flight.html->abort();
+    flight.log->abort();
     std::error_code ignored;
     fs::remove_all(flight.staged, ignored);
     queue_.push_back(std::move(flight.pending));  // next to run
     slot.job.reset();
   } else {
     note(slot, "the worker died: " + why);
-    complete(slot, Outcome::kError, "worker died " + std::to_string(kAttempts) + " times: " + why);
+    complete(slot, "worker died " + std::to_string(kAttempts) + " times: " + why);
   }
   slot.worker.reset();  // a new one starts when the slot is next assigned
 }
@@ -327,12 +288,8 @@ void Scheduler::stop_all(bool interrupted) {
   result_.interrupted = interrupted;
   for (auto& slot : slots_) {
     if (slot->worker) slot->worker->stop();
-    if (slot->job) {
-      // Nothing half-written: the crate runs again next time.
-      slot->job->raw->abort();
-      slot->job->html->abort();
-      slot->job.reset();
-    }
+    // Nothing half-written: the crate runs again next time.
+    if (slot->job) slot->job.reset();
     slot->worker.reset();
   }
   try {

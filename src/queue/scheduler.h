@@ -18,8 +18,8 @@
 #include "catalogue/crate.h"
 #include "queue/crate_job.h"
 #include "queue/progress.h"
-#include "queue/result_record.h"
 #include "registry/registry.h"
+#include "result/outcome.h"
 #include "sandbox/sandbox.h"
 #include "store/store.h"
 #include "tools/tool.h"
@@ -45,7 +45,7 @@ struct SchedulerOptions {
 };
 
 struct SchedulerResult {
-  std::map<Outcome, size_t> counts;
+  std::map<result::Outcome, size_t> counts;
   bool interrupted = false;
 };
 
@@ -71,8 +71,8 @@ class Scheduler {
   bool ensure_worker(Slot& slot);
   void start_job(Slot& slot, Pending pending);
   void settle(Slot& slot);
-  void complete(Slot& slot, Outcome outcome, const std::string& error);
-  void record_without_job(const Slot& slot, const Pending& pending, const std::string& error);
+  void complete(Slot& slot, const std::string& error);
+  void record_without_job(Slot& slot, const Pending& pending, const std::string& error);
   void handle_death(Slot& slot, const std::string& why);
   void note(Slot& slot, const std::string& text);
   void stop_all(bool interrupted);

@@ -11,12 +11,17 @@
 #include <thread>
 
 #include "queue/fake_sandbox.h"
+#include "result/record.h"
 #include "store/file_store.h"
 
 namespace queue {
 namespace {
 
 namespace fs = std::filesystem;
+using result::log_key;
+using result::Outcome;
+using result::raw_key;
+using result::result_key;
 using std::chrono::milliseconds;
 
 constexpr const char* kTool = "check";
@@ -162,10 +167,10 @@ class SchedulerTest : public ::testing::Test {
   std::optional<std::string> raw(const std::string& name) {
     return store_->get(raw_key(kTool, name, "1.0.0"));
   }
-  std::optional<ResultRecord> record(const std::string& name) {
+  std::optional<result::Record> record(const std::string& name) {
     const auto text = store_->get(result_key(kTool, name, "1.0.0"));
     if (!text) return std::nullopt;
-    return parse_result_record(*text);
+    return result::parse_record(*text);
   }
   /// Every file in the store, temporaries included.
   std::set<std::string> files() {
@@ -219,7 +224,7 @@ TEST_F(SchedulerTest, InterleavedOutputLandsInEachCratesOwnLogInOrder) {
   EXPECT_EQ(raw("b"), "b1 b2 b3 b4\r\n");
   EXPECT_EQ(raw("c"), "c1 c2 c3\r\n");
   EXPECT_EQ(record("a")->outcome, Outcome::kPassed);
-  EXPECT_EQ(record("c")->outcome, Outcome::kFailed);
+  EXPECT_EQ(record("c")->outcome, Outcome::kBuildFailed);
   EXPECT_EQ(record("d")->outcome, Outcome::kTimedOut);
   EXPECT_EQ(record("e")->outcome, Outcome::kOutOfMemory);
   EXPECT_EQ(record("a")->log_bytes, raw("a")->size());

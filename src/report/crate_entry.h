@@ -18,8 +18,8 @@ struct Finding {
 struct CrateEntry {
   std::string crate;
   std::string version;
-  /// "passed", "build-failed", "test-failed", "ub", "timed-out", "oom",
-  /// "error", "skipped"; another word is shown as it is.
+  /// result::outcome_name(): "passed", "build-failed", "test-failed", "ub",
+  /// "timed-out", "oom", "broken", "error"; another word is shown as it is.
   std::string outcome;
   std::vector<Finding> findings;  // non-empty for "ub"
   uint64_t downloads = 0;
@@ -29,7 +29,7 @@ struct CrateEntry {
 
 /// The outcomes in the order the site lists them.
 inline constexpr const char* kOutcomes[] = {"passed",    "build-failed", "test-failed", "ub",
-                                            "timed-out", "oom",          "error",       "skipped"};
+                                            "timed-out", "oom",          "broken",      "error"};
 
 /// The newest version of each crate (by catalogue::compare_versions), ordered
 /// by crate name. The pointers are into `entries`.

@@ -112,23 +112,33 @@ std::vector<FixtureCrate> fixture_crates() {
   return crates;
 }
 
-/// The result record, in the shape of queue::to_json; the fixture's
-/// outcomes are the site's, mapped back to the server's coarser ones.
+/// The result record, in the shape of result::to_json, with the facts that
+/// give the fixture's outcome once sync diagnoses its log.
 std::string result_record(std::string_view tool, const report::CrateEntry& e, uint64_t log_bytes) {
-  std::string outcome = "failed";
-  if (e.outcome == "passed") outcome = "passed";
-  if (e.outcome == "timed-out") outcome = "timed-out";
-  if (e.outcome == "oom") outcome = "out-of-memory";
+  std::string exit_code = "101";
+  std::string timed_out = "null";
+  std::string oom = "false";
+  std::string error = "null";
+  if (e.outcome == "passed") exit_code = "0";
+  if (e.outcome == "timed-out") timed_out = "\"wall\"";
+  if (e.outcome == "oom") oom = "true";
+  if (e.outcome == "error") error = "\"worker died 2 times\"";
+  const std::string job = "{\"commands\": [{\"exit_code\": " + exit_code +
+                          ", \"signal\": null, \"wall_seconds\": 1}], \"timed_out\": " + timed_out +
+                          ", \"oom_killed\": " + oom +
+                          ", \"wall_seconds\": 1, \"peak_memory_bytes\": 0}";
   using report::json_string;
-  return "{\n  \"tool\": " + json_string(tool) +
+  return "{\n  \"schema\": 2,\n  \"tool\": " + json_string(tool) +
          ",\n  \"toolchain\": \"nightly\",\n  \"crate\": " + json_string(e.crate) +
          ",\n  \"version\": " + json_string(e.version) +
-         ",\n  \"outcome\": " + json_string(outcome) +
-         ",\n  \"error\": null,\n  \"started\": \"2024-01-01T00:00:00Z\",\n  \"wall_seconds\": " +
+         ",\n  \"outcome\": " + json_string(e.outcome) +
+         ",\n  \"causes\": [],\n  \"spurious\": [],\n  \"diagnosis_version\": 0" +
+         ",\n  \"error\": " + error + ",\n  \"broken\": null" +
+         ",\n  \"started\": \"2024-01-01T00:00:00Z\",\n  \"wall_seconds\": " +
          std::to_string(e.wall_seconds) +
          ",\n  \"peak_memory_bytes\": " + std::to_string(e.peak_memory_bytes) +
          ",\n  \"attempts\": 1,\n  \"log_bytes\": " + std::to_string(log_bytes) +
-         ",\n  \"diagnosis\": null,\n  \"job\": null\n}\n";
+         ",\n  \"job\": " + (e.outcome == "error" ? std::string("null") : job) + "\n}\n";
 }
 
 void write_fixture(store::Store& store, std::string_view tool) {

@@ -35,8 +35,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kOutcomeC
     {"ub", "#f14c4c"},
     {"timed-out", "#3b8eea"},
     {"oom", "#29b8db"},
+    {"broken", "#5a5a5a"},
     {"error", "#8a8a8a"},
-    {"skipped", "#5a5a5a"},
 }};
 
 }  // namespace

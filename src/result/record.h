@@ -1,0 +1,98 @@
+#pragma once
+// The result record of one crate under one run, stored last at
+// T/results/NAME/VERSION.json: its presence means the crate is complete
+// (the raw log and its page are stored before it). One schema read by the
+// queue, sync, the site and comparisons; beside it, where each object of a
+// crate lives in the store and the title of its page.
+//
+// The record keeps the facts (what the agent answered, our own error, why
+// preparation found the crate broken) and the one outcome the diagnosis
+// made of them and of the log. Records of the older shape (an "outcome"
+// of "failed"/"out-of-memory" beside a diagnosis with its own outcome) are
+// still read; `upgraded` tells sync to store them again in this shape.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/job.h"
+#include "diagnosis/diagnosis.h"
+#include "result/outcome.h"
+
+namespace result {
+
+/// Bumped when the stored shape changes.
+inline constexpr int kRecordSchema = 2;
+
+/// Why a crate could not be tried (Outcome::kBroken).
+struct Broken {
+  /// "missing-dependency", "missing-version", "yanked", "dependency-conflict",
+  /// "manifest", "rust-version".
+  std::string kind;
+  /// For people, naming the package and the requirement: "no version of
+  /// `criterion` matches `^0.5` (dev-dependency of foo 1.0.0)".
+  std::string detail;
+
+  friend bool operator==(const Broken&, const Broken&) = default;
+};
+
+struct Record {
+  /// The run's name (the tool's unless `run --name`) and the tool.
+  std::string tool;
+  std::string toolchain;
+  std::string crate;
+  std::string version;
+
+  // Facts.
+  /// Present when the agent answered; absent for errors before or around it
+  /// and for broken crates, which never reach a worker.
+  std::optional<agent::JobResult> job;
+  /// Ours, not the crate's ("worker died 2 times: ..."); empty otherwise.
+  std::string error;
+  std::optional<Broken> broken;
+  std::chrono::system_clock::time_point started;
+  double wall_seconds = 0;
+  uint64_t peak_memory_bytes = 0;
+  /// How many workers took the crate (2 after a worker died under it).
+  unsigned attempts = 1;
+  uint64_t log_bytes = 0;
+  /// render::kRendererVersion of the stored page.
+  int renderer_version = 0;
+
+  // What the diagnosis made of the facts and the log.
+  Outcome outcome = Outcome::kError;
+  std::vector<diagnosis::Cause> causes;
+  std::vector<std::string> spurious;
+  /// diagnosis::kDiagnosisVersion of the rules that made the outcome; 0:
+  /// not diagnosed yet (the outcome is only what the facts say).
+  int diagnosis_version = 0;
+
+  /// Read from an older shape: store it again.
+  bool upgraded = false;
+
+  /// What the diagnosis needs to know beside the log.
+  diagnosis::Facts facts() const;
+  /// Takes the diagnosis's outcome, causes and spurious causes.
+  void apply(const diagnosis::Diagnosis& diagnosis);
+  /// The broken reason or our error, for lists and summaries; "" otherwise.
+  std::string reason() const;
+};
+
+std::string to_json(const Record& record);
+/// Reads this shape and the older ones. Throws std::runtime_error naming
+/// what is wrong for a record that does not parse.
+Record parse_record(std::string_view text);
+
+/// The title of a crate's log page: "NAME VERSION: TOOL".
+std::string log_title(std::string_view tool, std::string_view crate, std::string_view version);
+
+/// Store keys of a crate's objects under run `tool`.
+std::string raw_key(std::string_view tool, std::string_view crate, std::string_view version);
+std::string log_key(std::string_view tool, std::string_view crate, std::string_view version);
+std::string result_key(std::string_view tool, std::string_view crate, std::string_view version);
+/// "T/results/", the prefix to list every record of a run.
+std::string results_prefix(std::string_view tool);
+
+}  // namespace result
