@@ -52,12 +52,12 @@ struct Scheduler::InFlight {
 
 struct Scheduler::Slot {
   unsigned index = 0;
-  std::unique_ptr<sandbox::Worker> worker;
+  std::unique_ptr<sandbox::JobWorker> worker;
   std::optional<InFlight> job;
   int failed_starts = 0;
 };
 
-Scheduler::Scheduler(SchedulerOptions options, const sandbox::DockerSandbox& sandbox,
+Scheduler::Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox,
                      registry::Registry& registry, store::Store& store, Progress& progress)
     : options_(std::move(options)),
       sandbox_(sandbox),
@@ -96,7 +96,7 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
         if (!slot->worker) continue;
         for (const int fd : slot->worker->output_fds()) fds.push_back({fd, POLLIN, 0});
       }
-      if (poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) {
+      if (poll(fds.data(), fds.size(), poll_timeout_ms()) < 0 && errno != EINTR) {
         throw std::system_error(errno, std::generic_category(), "poll");
       }
       if (options_.stop_fd >= 0 && fds[0].revents != 0) {
@@ -126,7 +126,7 @@ bool Scheduler::ensure_worker(Slot& slot) {
   if (slot.worker && slot.worker->alive()) return true;
   if (slot.failed_starts >= kStartAttempts) return false;
   try {
-    slot.worker = sandbox_.start(slot.index);
+    slot.worker = sandbox_.start_worker(slot.index);
     slot.failed_starts = 0;
     return true;
   } catch (const std::exception& e) {
@@ -270,6 +270,18 @@ void Scheduler::handle_death(Slot& slot, const std::string& why) {
     complete(slot, "worker died " + std::to_string(kAttempts) + " times: " + why);
   }
   slot.worker.reset();  // a new one starts when the slot is next assigned
+}
+
+int Scheduler::poll_timeout_ms() const {
+  // At least once a second for progress_.tick(), sooner for a deadline.
+  auto timeout = std::chrono::milliseconds(1000);
+  const auto now = SteadyClock::now();
+  for (const auto& slot : slots_) {
+    if (!slot->job) continue;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(slot->job->deadline - now);
+    timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
+  }
+  return static_cast<int>(timeout.count());
 }
 
 void Scheduler::stop_all(bool interrupted) {

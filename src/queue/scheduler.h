@@ -7,9 +7,11 @@
 // with the log so far. A stop request (Ctrl-C) ends the run with nothing
 // half-written: crates in flight leave no objects and run again next time.
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,7 +20,7 @@
 #include "queue/progress.h"
 #include "registry/registry.h"
 #include "result/outcome.h"
-#include "sandbox/docker_sandbox.h"
+#include "sandbox/sandbox.h"
 #include "store/store.h"
 #include "tools/tool.h"
 
@@ -39,7 +41,7 @@ struct SchedulerOptions {
   int stop_fd = -1;
   /// A busy worker that says nothing for this long beyond its job's own
   /// timeouts is taken for dead (its agent hung).
-  std::chrono::seconds grace{300};
+  std::chrono::milliseconds grace{std::chrono::seconds(300)};
 };
 
 struct SchedulerResult {
@@ -49,8 +51,8 @@ struct SchedulerResult {
 
 class Scheduler {
  public:
-  Scheduler(SchedulerOptions options, const sandbox::DockerSandbox& sandbox,
-            registry::Registry& registry, store::Store& store, Progress& progress);
+  Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox, registry::Registry& registry,
+            store::Store& store, Progress& progress);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -74,9 +76,10 @@ class Scheduler {
   void handle_death(Slot& slot, const std::string& why);
   void note(Slot& slot, const std::string& text);
   void stop_all(bool interrupted);
+  int poll_timeout_ms() const;
 
   SchedulerOptions options_;
-  const sandbox::DockerSandbox& sandbox_;
+  const sandbox::Sandbox& sandbox_;
   registry::Registry& registry_;
   store::Store& store_;
   Progress& progress_;

@@ -24,15 +24,10 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/sandbox.h"
 #include "sandbox/worker.h"
 
 namespace sandbox {
-
-/// The engine cannot be reached, the image is missing, a worker cannot start.
-class SandboxError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 inline constexpr const char* kDefaultImage = "crater-at-home-worker:bookworm";
 
@@ -84,7 +79,7 @@ std::filesystem::path default_rustup_home();
 /// $CARGO_HOME/bin, else ~/.cargo/bin.
 std::filesystem::path default_cargo_bin();
 
-class DockerSandbox {
+class DockerSandbox : public Sandbox {
  public:
   explicit DockerSandbox(DockerOptions options);
 
@@ -101,11 +96,12 @@ class DockerSandbox {
   /// Starts worker `index`, replacing any container of the same name (one
   /// left behind by a run that was killed).
   std::unique_ptr<Worker> start(unsigned index) const;
+  std::unique_ptr<JobWorker> start_worker(unsigned index) const override { return start(index); }
 
   /// Removes every container with our label, running or not, and waits
   /// until none is listed; returns how many there were. Throws
   /// SandboxError if some remain.
-  size_t remove_all() const;
+  size_t remove_all() const override;
 
  private:
   std::vector<std::string> labelled_containers() const;

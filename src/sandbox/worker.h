@@ -15,48 +15,35 @@
 #include "agent/job.h"
 #include "agent/protocol.h"
 #include "sandbox/child_process.h"
+#include "sandbox/sandbox.h"
 
 namespace sandbox {
 
-/// What a worker reports while it runs a job.
-struct JobEvents {
-  /// Pty bytes of the job's shown commands, as they come.
-  std::function<void(std::string_view)> on_output;
-  /// The job is done: exactly one of on_result, on_job_error, or (if the
-  /// worker dies first) on_death is called per job.
-  std::function<void(agent::JobResult)> on_result;
-  /// The agent could not run the job (e.g. the crate could not be unpacked).
-  std::function<void(std::string)> on_job_error;
-  /// The worker is gone (its container exited or was killed, the protocol
-  /// broke): why, including what it said on stderr last.
-  std::function<void(std::string)> on_death;
-};
-
-class Worker {
+class Worker : public JobWorker {
  public:
   /// `process` runs the agent (directly or through `docker run -i`);
   /// `on_stop` ends it for good (e.g. `docker rm -f`), called once by
   /// stop() or the destructor before the process is reaped.
   Worker(std::string name, std::unique_ptr<ChildProcess> process, std::function<void()> on_stop);
-  ~Worker();
+  ~Worker() override;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  const std::string& name() const { return name_; }
-  bool alive() const { return !dead_; }
+  const std::string& name() const override { return name_; }
+  bool alive() const override { return !dead_; }
   /// Whether a job was sent and has not ended yet.
-  bool busy() const { return busy_; }
+  bool busy() const override { return busy_; }
 
   /// Sends the job. Throws std::logic_error if busy or dead; if the write
   /// fails the worker is dead and the job's on_death follows from
   /// read_available().
-  void send(const agent::Job& job, JobEvents events);
+  void send(const agent::Job& job, JobEvents events) override;
 
   /// The fds to poll for reading: the agent's stdout and stderr (while open).
-  std::vector<int> output_fds() const;
+  std::vector<int> output_fds() const override;
   /// Reads what is ready on every open output fd, without blocking, and
   /// calls the current job's events. Returns false once the worker is dead.
-  bool read_available();
+  bool read_available() override;
 
   /// Blocks until the job ends; returns as the events would. For callers
   /// with one worker.
@@ -69,11 +56,11 @@ class Worker {
 
   /// Ends the worker: its sandbox is removed, the process reaped. A job in
   /// flight gets no event.
-  void stop();
+  void stop() override;
 
   /// Lines the agent and the sandbox wrote on stderr that were not part of
   /// a death (warnings), since the last call.
-  std::vector<std::string> take_warnings();
+  std::vector<std::string> take_warnings() override;
 
  private:
   void on_frame(agent::Frame frame);

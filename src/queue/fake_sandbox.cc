@@ -1,0 +1,217 @@
+#include "queue/fake_sandbox.h"
+
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <deque>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+namespace queue {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct FakeSandbox::State {
+  std::map<std::string, CrateScript> scripts;
+  std::set<unsigned> failing_starts;
+  std::vector<SentJob> sent;
+  std::map<std::string, unsigned> jobs_per_crate;
+  size_t started = 0;
+  size_t alive = 0;
+  size_t remove_all_calls = 0;
+};
+
+namespace {
+
+/// One scripted worker: its events wait in a queue, each due at a time, and
+/// a timerfd armed for the first one wakes the owner's poll.
+class FakeWorker : public sandbox::JobWorker {
+ public:
+  FakeWorker(std::shared_ptr<FakeSandbox::State> state, unsigned index)
+      : state_(std::move(state)),
+        index_(index),
+        name_("fake-" + std::to_string(index)),
+        timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
+    if (timer_ < 0) throw std::system_error(errno, std::generic_category(), "timerfd_create");
+  }
+  ~FakeWorker() override {
+    stop();
+    close(timer_);
+  }
+  FakeWorker(const FakeWorker&) = delete;
+  FakeWorker& operator=(const FakeWorker&) = delete;
+
+  const std::string& name() const override { return name_; }
+  bool alive() const override { return !dead_; }
+  bool busy() const override { return busy_; }
+
+  void send(const agent::Job& job, sandbox::JobEvents events) override {
+    if (dead_) throw std::logic_error("worker " + name_ + " is dead");
+    if (busy_) throw std::logic_error("worker " + name_ + " is busy");
+    state_->sent.push_back({index_, job});
+    const unsigned attempt = ++state_->jobs_per_crate[job.crate];
+    CrateScript script;
+    if (auto it = state_->scripts.find(job.crate); it != state_->scripts.end()) {
+      script = it->second;
+    } else {
+      script.output = {{.bytes = job.crate + " " + job.version + "\r\n"}};
+    }
+    events_ = std::move(events);
+    busy_ = true;
+    auto due = SteadyClock::now();
+    for (const CrateScript::Chunk& chunk : script.output) {
+      due += chunk.after;
+      queue_.push_back({due, Kind::kOutput, chunk.bytes, {}});
+    }
+    due += script.end_after;
+    CrateScript::End end = script.end;
+    if (attempt <= script.deaths_first) {
+      end = CrateScript::End::kDeath;
+    } else if (attempt <= script.deaths_first + script.hangs_first) {
+      end = CrateScript::End::kHang;
+    }
+    switch (end) {
+      case CrateScript::End::kResult:
+        queue_.push_back({due, Kind::kResult, {}, script.result});
+        break;
+      case CrateScript::End::kJobError:
+        queue_.push_back({due, Kind::kJobError, script.message, {}});
+        break;
+      case CrateScript::End::kDeath:
+        queue_.push_back({due, Kind::kDeath, name_ + " died: " + script.message, {}});
+        break;
+      case CrateScript::End::kHang:
+        break;
+    }
+    arm();
+  }
+
+  std::vector<int> output_fds() const override {
+    if (dead_) return {};
+    return {timer_};
+  }
+
+  bool read_available() override {
+    if (dead_) return false;
+    uint64_t expirations = 0;
+    while (read(timer_, &expirations, sizeof expirations) < 0 && errno == EINTR) {
+    }
+    while (!dead_ && !queue_.empty() && queue_.front().due <= SteadyClock::now()) {
+      Event event = std::move(queue_.front());
+      queue_.pop_front();
+      deliver(std::move(event));
+    }
+    if (!dead_) arm();
+    return !dead_;
+  }
+
+  void stop() override {
+    if (!dead_) --state_->alive;
+    dead_ = true;
+    busy_ = false;
+    queue_.clear();
+    events_ = {};
+  }
+
+  std::vector<std::string> take_warnings() override { return {}; }
+
+ private:
+  enum class Kind { kOutput, kResult, kJobError, kDeath };
+  struct Event {
+    SteadyClock::time_point due;
+    Kind kind;
+    std::string text;
+    agent::JobResult result;
+  };
+
+  void deliver(Event event) {
+    if (event.kind == Kind::kOutput) {
+      if (events_.on_output) events_.on_output(event.text);
+      return;
+    }
+    busy_ = false;
+    const sandbox::JobEvents done = std::exchange(events_, {});
+    switch (event.kind) {
+      case Kind::kResult:
+        if (done.on_result) done.on_result(std::move(event.result));
+        break;
+      case Kind::kJobError:
+        if (done.on_job_error) done.on_job_error(std::move(event.text));
+        break;
+      case Kind::kDeath:
+        stop();
+        if (done.on_death) done.on_death(std::move(event.text));
+        break;
+      case Kind::kOutput:
+        break;
+    }
+  }
+
+  /// Readable when the first event is due; never while nothing is queued.
+  void arm() {
+    itimerspec spec{};
+    if (!queue_.empty()) {
+      const auto left = std::max(queue_.front().due - SteadyClock::now(),
+                                 SteadyClock::duration(std::chrono::nanoseconds(1)));
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+      spec.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    }
+    if (timerfd_settime(timer_, 0, &spec, nullptr) < 0) {
+      throw std::system_error(errno, std::generic_category(), "timerfd_settime");
+    }
+  }
+
+  std::shared_ptr<FakeSandbox::State> state_;
+  unsigned index_;
+  std::string name_;
+  int timer_;
+  sandbox::JobEvents events_;
+  std::deque<Event> queue_;
+  bool busy_ = false;
+  bool dead_ = false;
+};
+
+}  // namespace
+
+FakeSandbox::FakeSandbox() : state_(std::make_shared<State>()) {}
+FakeSandbox::~FakeSandbox() = default;
+
+void FakeSandbox::script(const std::string& crate, CrateScript script) {
+  state_->scripts[crate] = std::move(script);
+}
+
+void FakeSandbox::fail_starts(std::set<unsigned> indexes) {
+  state_->failing_starts = std::move(indexes);
+}
+
+std::unique_ptr<sandbox::JobWorker> FakeSandbox::start_worker(unsigned index) const {
+  if (state_->failing_starts.contains(index)) {
+    throw sandbox::SandboxError("fake worker " + std::to_string(index) + " cannot start");
+  }
+  ++state_->started;
+  ++state_->alive;
+  return std::make_unique<FakeWorker>(state_, index);
+}
+
+size_t FakeSandbox::remove_all() const {
+  ++state_->remove_all_calls;
+  return 0;
+}
+
+std::vector<SentJob> FakeSandbox::sent() const { return state_->sent; }
+
+std::vector<std::string> FakeSandbox::sent_crates() const {
+  std::vector<std::string> crates;
+  for (const SentJob& sent : state_->sent) crates.push_back(sent.job.crate);
+  return crates;
+}
+
+size_t FakeSandbox::workers_started() const { return state_->started; }
+size_t FakeSandbox::workers_alive() const { return state_->alive; }
+size_t FakeSandbox::remove_all_calls() const { return state_->remove_all_calls; }
+
+}  // namespace queue

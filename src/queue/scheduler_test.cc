@@ -1,0 +1,420 @@
+#include "queue/scheduler.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "queue/fake_sandbox.h"
+#include "result/record.h"
+#include "store/file_store.h"
+
+namespace queue {
+namespace {
+
+namespace fs = std::filesystem;
+using result::log_key;
+using result::Outcome;
+using result::raw_key;
+using result::result_key;
+using std::chrono::milliseconds;
+
+constexpr const char* kTool = "check";
+
+/// Crates from a folder of its own; the names in `missing` are not there.
+class FakeRegistry : public registry::Registry {
+ public:
+  void fetch(const catalogue::Crate& krate, const fs::path& target) override {
+    check_request(krate, target);
+    fetched.push_back(krate.name);
+    if (missing.contains(krate.name)) {
+      throw registry::FetchError(registry::FetchError::Reason::kNotFound, krate,
+                                 "not in the fake registry");
+    }
+    fs::create_directories(target);
+    FILE* manifest = std::fopen((target / "Cargo.toml").c_str(), "w");
+    std::fprintf(manifest, "[package]\nname = \"%s\"\nversion = \"%s\"\n", krate.name.c_str(),
+                 krate.version.c_str());
+    std::fclose(manifest);
+  }
+  std::string describe() const override { return "fake registry"; }
+
+  std::set<std::string> missing;
+  std::vector<std::string> fetched;
+};
+
+/// A real FileStore that throws StoreError when asked to open, or on the
+/// Nth write to, an object whose key contains a given text.
+class FailingStore : public store::Store {
+ public:
+  explicit FailingStore(const fs::path& root) : inner_(root) {}
+
+  std::string fail_open;       // key text
+  std::string fail_write;      // key text
+  unsigned fail_on_write = 0;  // 1: the first write
+
+  std::optional<std::string> get(std::string_view key) override { return inner_.get(key); }
+  std::optional<store::ObjectInfo> head(std::string_view key) override { return inner_.head(key); }
+  std::vector<store::ObjectInfo> list(std::string_view prefix) override {
+    return inner_.list(prefix);
+  }
+  void remove(std::string_view key) override { inner_.remove(key); }
+  size_t remove_stale_temporaries(std::string_view prefix) override {
+    return inner_.remove_stale_temporaries(prefix);
+  }
+  std::string url() const override { return inner_.url(); }
+
+ protected:
+  std::unique_ptr<store::ObjectWriter> do_open_writer(std::string_view key,
+                                                      std::string_view content_type) override {
+    if (!fail_open.empty() && key.find(fail_open) != std::string_view::npos) {
+      throw store::StoreError("disk full (test) opening " + std::string(key));
+    }
+    auto writer = inner_.open_writer(key, content_type);
+    if (fail_write.empty() || key.find(fail_write) == std::string_view::npos) return writer;
+    return std::make_unique<Writer>(std::move(writer), fail_on_write);
+  }
+
+ private:
+  class Writer : public store::ObjectWriter {
+   public:
+    Writer(std::unique_ptr<store::ObjectWriter> inner, unsigned fail_on)
+        : inner_(std::move(inner)), fail_on_(fail_on) {}
+    void write(std::string_view bytes) override {
+      if (++writes_ == fail_on_) {
+        inner_->abort();
+        throw store::StoreError("disk full (test)");
+      }
+      inner_->write(bytes);
+    }
+    void commit() override { inner_->commit(); }
+    void abort() noexcept override { inner_->abort(); }
+    uint64_t bytes_written() const override { return inner_->bytes_written(); }
+
+   private:
+    std::unique_ptr<store::ObjectWriter> inner_;
+    unsigned fail_on_;
+    unsigned writes_ = 0;
+  };
+
+  store::FileStore inner_;
+};
+
+CrateScript chunks(std::initializer_list<std::pair<int, std::string>> list) {
+  CrateScript script;
+  for (const auto& [after, bytes] : list) script.output.push_back({milliseconds(after), bytes});
+  return script;
+}
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/cah-scheduler-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    store_ = std::make_unique<FailingStore>(root_ / "store");
+    progress_out_ = std::tmpfile();
+    ASSERT_NE(progress_out_, nullptr);
+    tool_.name = kTool;
+    tool_.toolchain = "stable";
+    tool_.commands = {{.args = {"cargo", "check"}}};
+  }
+  void TearDown() override {
+    progress_.reset();
+    std::fclose(progress_out_);
+    fs::remove_all(root_);
+  }
+
+  static std::vector<catalogue::Crate> crates(std::initializer_list<std::string> names) {
+    std::vector<catalogue::Crate> list;
+    for (const std::string& name : names) {
+      catalogue::Crate crate;
+      crate.name = name;
+      crate.version = "1.0.0";
+      list.push_back(crate);
+    }
+    return list;
+  }
+
+  SchedulerOptions options(size_t workers) {
+    return {
+        .tool_name = kTool,
+        .tool = tool_,
+        .workers = workers,
+        .inbox = root_ / "inbox",
+        .stop_fd = -1,
+        .grace = milliseconds(100),
+    };
+  }
+
+  SchedulerResult run(const std::vector<catalogue::Crate>& plan, SchedulerOptions options) {
+    progress_ = std::make_unique<Progress>(ProgressOptions{
+        .out = progress_out_,
+        .terminal = true,
+        .columns = 1000,
+        .workers = options.workers,
+        .total = plan.size(),
+    });
+    Scheduler scheduler(std::move(options), sandbox_, registry_, *store_, *progress_);
+    return scheduler.run(plan);
+  }
+
+  std::optional<std::string> raw(const std::string& name) {
+    return store_->get(raw_key(kTool, name, "1.0.0"));
+  }
+  std::optional<result::Record> record(const std::string& name) {
+    const auto text = store_->get(result_key(kTool, name, "1.0.0"));
+    if (!text) return std::nullopt;
+    return result::parse_record(*text);
+  }
+  /// Every file in the store, temporaries included.
+  std::set<std::string> files() {
+    std::set<std::string> found;
+    if (!fs::exists(root_ / "store")) return found;
+    for (const auto& entry : fs::recursive_directory_iterator(root_ / "store")) {
+      if (entry.is_regular_file()) found.insert(entry.path().lexically_relative(root_ / "store"));
+    }
+    return found;
+  }
+  std::set<std::string> objects_of(const std::string& name) {
+    return {raw_key(kTool, name, "1.0.0"), log_key(kTool, name, "1.0.0"),
+            result_key(kTool, name, "1.0.0")};
+  }
+  std::string progress_text() {
+    std::fflush(progress_out_);
+    std::rewind(progress_out_);
+    std::string text;
+    char buffer[4096];
+    size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, progress_out_)) > 0) text.append(buffer, n);
+    return text;
+  }
+
+  fs::path root_;
+  tools::Tool tool_;
+  FakeSandbox sandbox_;
+  FakeRegistry registry_;
+  std::unique_ptr<FailingStore> store_;
+  FILE* progress_out_ = nullptr;
+  std::unique_ptr<Progress> progress_;
+};
+
+TEST_F(SchedulerTest, InterleavedOutputLandsInEachCratesOwnLogInOrder) {
+  sandbox_.script("a", chunks({{0, "a1 "}, {20, "a2 "}, {20, "a3 "}, {20, "a4\r\n"}}));
+  sandbox_.script("b", chunks({{10, "b1 "}, {20, "b2 "}, {20, "b3 "}, {20, "b4\r\n"}}));
+  CrateScript c = chunks({{5, "c1 "}, {20, "c2 "}, {20, "c3\r\n"}});
+  c.result.commands = {{.exit_code = 101}};
+  sandbox_.script("c", c);
+  CrateScript d = chunks({{0, "d1\r\n"}});
+  d.result.timed_out = agent::Timeout::kNoOutput;
+  sandbox_.script("d", d);
+  CrateScript e = chunks({{0, "e1\r\n"}});
+  e.result.oom_killed = true;
+  sandbox_.script("e", e);
+
+  const SchedulerResult result = run(crates({"a", "b", "c", "d", "e"}), options(3));
+
+  EXPECT_FALSE(result.interrupted);
+  EXPECT_EQ(raw("a"), "a1 a2 a3 a4\r\n");
+  EXPECT_EQ(raw("b"), "b1 b2 b3 b4\r\n");
+  EXPECT_EQ(raw("c"), "c1 c2 c3\r\n");
+  EXPECT_EQ(record("a")->outcome, Outcome::kPassed);
+  EXPECT_EQ(record("c")->outcome, Outcome::kBuildFailed);
+  EXPECT_EQ(record("d")->outcome, Outcome::kTimedOut);
+  EXPECT_EQ(record("e")->outcome, Outcome::kOutOfMemory);
+  EXPECT_EQ(record("a")->log_bytes, raw("a")->size());
+  EXPECT_EQ(result.counts.at(Outcome::kPassed), 2u);
+  // a, b and c ran at once, one per worker.
+  const std::vector<SentJob> sent = sandbox_.sent();
+  ASSERT_EQ(sent.size(), 5u);
+  EXPECT_EQ((std::set<unsigned>{sent[0].worker, sent[1].worker, sent[2].worker}),
+            (std::set<unsigned>{0, 1, 2}));
+  EXPECT_EQ(sandbox_.workers_alive(), 0u);
+  EXPECT_FALSE(fs::exists(root_ / "inbox"));
+}
+
+TEST_F(SchedulerTest, WithOneWorkerCratesRunInExactlyThePlansOrder) {
+  const auto plan = crates({"e", "b", "d", "a", "c"});
+  run(plan, options(1));
+  EXPECT_EQ(sandbox_.sent_crates(), (std::vector<std::string>{"e", "b", "d", "a", "c"}));
+  EXPECT_EQ(registry_.fetched, (std::vector<std::string>{"e", "b", "d", "a", "c"}));
+  // Each job names its crate's folder in the inbox as workers see it.
+  EXPECT_EQ(sandbox_.sent().front().job.source.path, "/crates/e-1.0.0");
+}
+
+TEST_F(SchedulerTest, WithSeveralWorkersCratesStartInThePlansOrder) {
+  for (const std::string name : {"e", "b", "d", "a", "c", "f"}) {
+    sandbox_.script(name, chunks({{static_cast<int>(name[0] - 'a') * 7, name}}));
+  }
+  run(crates({"e", "b", "d", "a", "c", "f"}), options(3));
+  EXPECT_EQ(sandbox_.sent_crates(), (std::vector<std::string>{"e", "b", "d", "a", "c", "f"}));
+}
+
+TEST_F(SchedulerTest, ADeathRequeuesTheCrateOnceAndOnlyTheSecondRunIsKept) {
+  CrateScript a = chunks({{0, "try\r\n"}});
+  a.deaths_first = 1;
+  sandbox_.script("a", a);
+
+  run(crates({"a"}), options(1));
+
+  const auto a_record = record("a");
+  ASSERT_TRUE(a_record);
+  EXPECT_EQ(a_record->outcome, Outcome::kPassed);
+  EXPECT_EQ(a_record->attempts, 2u);
+  EXPECT_EQ(raw("a"), "try\r\n");  // the first attempt's log was dropped
+  EXPECT_EQ(sandbox_.workers_started(), 2u);
+  EXPECT_NE(progress_text().find("requeued"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, ASecondDeathIsAnErrorWithTheLogSoFarAndTwoAttempts) {
+  CrateScript a = chunks({{0, "compiling\r\n"}});
+  a.end = CrateScript::End::kDeath;
+  a.message = "container gone";
+  sandbox_.script("a", a);
+
+  const SchedulerResult result = run(crates({"a", "b"}), options(1));
+
+  const auto a_record = record("a");
+  ASSERT_TRUE(a_record);
+  EXPECT_EQ(a_record->outcome, Outcome::kError);
+  EXPECT_EQ(a_record->attempts, 2u);
+  EXPECT_NE(a_record->error.find("container gone"), std::string::npos) << a_record->error;
+  const std::string log = raw("a").value_or("");
+  EXPECT_EQ(log.rfind("compiling\r\n", 0), 0u) << log;
+  EXPECT_EQ(log.find("compiling", 1), std::string::npos) << "one attempt's log only: " << log;
+  EXPECT_NE(log.find("the worker died"), std::string::npos) << log;
+  EXPECT_EQ(record("b")->outcome, Outcome::kPassed);
+  EXPECT_EQ(result.counts.at(Outcome::kError), 1u);
+}
+
+TEST_F(SchedulerTest, ARequeuedCrateGoesToTheHeadOfTheQueue) {
+  CrateScript a = chunks({{0, "a"}});
+  a.deaths_first = 1;
+  sandbox_.script("a", a);
+  run(crates({"a", "b", "c"}), options(1));
+  EXPECT_EQ(sandbox_.sent_crates(), (std::vector<std::string>{"a", "a", "b", "c"}));
+}
+
+TEST_F(SchedulerTest, AJobErrorIsAnErrorRecord) {
+  CrateScript a;
+  a.end = CrateScript::End::kJobError;
+  a.message = "cannot unpack";
+  sandbox_.script("a", a);
+  run(crates({"a"}), options(1));
+  const auto a_record = record("a");
+  ASSERT_TRUE(a_record);
+  EXPECT_EQ(a_record->outcome, Outcome::kError);
+  EXPECT_EQ(a_record->error, "cannot unpack");
+  EXPECT_NE(raw("a")->find("the job could not start: cannot unpack"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, AStoreThatCannotOpenALogEndsTheRunWithItsErrorAndNothingHalfWritten) {
+  sandbox_.script("a", chunks({{0, "a1"}, {500, "a2"}}));
+  store_->fail_open = log_key(kTool, "b", "1.0.0");
+  EXPECT_THROW(run(crates({"a", "b"}), options(2)), store::StoreError);
+  EXPECT_EQ(files(), std::set<std::string>{});  // a was in flight: aborted too
+  EXPECT_EQ(sandbox_.workers_alive(), 0u);
+  EXPECT_EQ(sandbox_.remove_all_calls(), 1u);
+  EXPECT_FALSE(fs::exists(root_ / "inbox"));
+}
+
+TEST_F(SchedulerTest, AStoreThatFailsMidCrateEndsTheRunWithNoRecordForIt) {
+  sandbox_.script("b", chunks({{0, "b1"}, {10, "b2"}, {10, "b3"}, {10, "b4"}}));
+  store_->fail_write = raw_key(kTool, "b", "1.0.0");
+  store_->fail_on_write = 3;
+  EXPECT_THROW(run(crates({"a", "b", "c"}), options(1)), store::StoreError);
+  // a finished before b; b and c left nothing.
+  EXPECT_EQ(files(), objects_of("a"));
+  EXPECT_EQ(sandbox_.sent_crates(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(sandbox_.workers_alive(), 0u);
+}
+
+TEST_F(SchedulerTest, AStopMidRunLeavesNoObjectsForCratesInFlight) {
+  sandbox_.script("slow", chunks({{0, "started\r\n"}, {5000, "never\r\n"}}));
+  int stop[2];
+  ASSERT_EQ(pipe(stop), 0);
+  SchedulerOptions stopping = options(2);
+  stopping.stop_fd = stop[0];
+  // Once quick and later are done, slow is still in flight.
+  const fs::path later_record = root_ / "store" / result_key(kTool, "later", "1.0.0");
+  std::thread stopper([&] {
+    for (int i = 0; i < 400 && !fs::exists(later_record); ++i) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    ASSERT_EQ(write(stop[1], "x", 1), 1);
+  });
+  const auto started = std::chrono::steady_clock::now();
+  const SchedulerResult result = run(crates({"slow", "quick", "later"}), stopping);
+  stopper.join();
+  close(stop[0]);
+  close(stop[1]);
+
+  EXPECT_TRUE(result.interrupted);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(3000));
+  EXPECT_EQ(files(), [&] {
+    std::set<std::string> done = objects_of("quick");
+    done.merge(objects_of("later"));
+    return done;
+  }());
+  EXPECT_EQ(sandbox_.workers_alive(), 0u);
+}
+
+TEST_F(SchedulerTest, AWorkerThatCannotStartLeavesTheCratesToTheOthers) {
+  sandbox_.fail_starts({0});
+  const SchedulerResult result = run(crates({"a", "b", "c"}), options(2));
+  EXPECT_EQ(result.counts.at(Outcome::kPassed), 3u);
+  for (const SentJob& sent : sandbox_.sent()) EXPECT_EQ(sent.worker, 1u);
+  EXPECT_NE(progress_text().find("cannot start worker 0"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, NoWorkerStartingIsASandboxError) {
+  sandbox_.fail_starts({0, 1});
+  EXPECT_THROW(run(crates({"a"}), options(2)), sandbox::SandboxError);
+  EXPECT_EQ(files(), std::set<std::string>{});
+}
+
+TEST_F(SchedulerTest, AHungWorkerIsTakenForDeadPastItsDeadline) {
+  // A job's own timeouts are at least a second (crate_job), plus the grace.
+  CrateScript hang = chunks({{0, "waiting\r\n"}});
+  hang.hangs_first = 1;
+  sandbox_.script("hang", hang);
+  const auto started = std::chrono::steady_clock::now();
+  run(crates({"hang", "next"}), options(1));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(3000));
+  EXPECT_EQ(sandbox_.sent_crates(), (std::vector<std::string>{"hang", "hang", "next"}));
+  const auto hang_record = record("hang");
+  ASSERT_TRUE(hang_record);
+  EXPECT_EQ(hang_record->outcome, Outcome::kPassed);
+  EXPECT_EQ(hang_record->attempts, 2u);
+  EXPECT_NE(progress_text().find("fake-0 did not answer within its timeouts"), std::string::npos)
+      << progress_text();
+  EXPECT_EQ(sandbox_.workers_started(), 2u);
+  EXPECT_EQ(sandbox_.workers_alive(), 0u);
+}
+
+TEST_F(SchedulerTest, AFetchFailureIsAnErrorRecordAndLeavesTheBusyWorkersStatus) {
+  sandbox_.script("slow", chunks({{0, "slow\r\n"}, {100, "done\r\n"}}));
+  registry_.missing = {"gone"};
+  run(crates({"slow", "gone"}), options(2));
+
+  const auto gone = record("gone");
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->outcome, Outcome::kError);
+  EXPECT_NE(gone->error.find("not in the fake registry"), std::string::npos) << gone->error;
+  EXPECT_NE(raw("gone")->find("not in the fake registry"), std::string::npos);
+  EXPECT_EQ(sandbox_.sent_crates(), std::vector<std::string>{"slow"});
+  // The status line drawn after gone's line still shows slow on worker 0.
+  const std::string text = progress_text();
+  const size_t line = text.find("gone 1.0.0");
+  ASSERT_NE(line, std::string::npos) << text;
+  const size_t status_end = text.find("slow 1.0.0:", line);
+  EXPECT_NE(text.substr(line, status_end - line).find("w0 slow 1.0.0"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace queue

@@ -1,0 +1,75 @@
+#pragma once
+// What the scheduler needs of a sandbox, as ninja's Builder needs only a
+// CommandRunner: a Sandbox starts workers, a JobWorker runs one job at a
+// time and is polled through real fds in its owner's event loop.
+// DockerSandbox and Worker are the real ones; queue/fake_sandbox.h is an
+// in-process one for the scheduler's tests.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/job.h"
+
+namespace sandbox {
+
+/// The engine cannot be reached, the image is missing, a worker cannot start.
+class SandboxError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// What a worker reports while it runs a job.
+struct JobEvents {
+  /// Pty bytes of the job's shown commands, as they come.
+  std::function<void(std::string_view)> on_output;
+  /// The job is done: exactly one of on_result, on_job_error, or (if the
+  /// worker dies first) on_death is called per job.
+  std::function<void(agent::JobResult)> on_result;
+  /// The agent could not run the job (e.g. the crate could not be unpacked).
+  std::function<void(std::string)> on_job_error;
+  /// The worker is gone (its container exited or was killed, the protocol
+  /// broke): why, including what it said on stderr last.
+  std::function<void(std::string)> on_death;
+};
+
+/// A worker as its owner's event loop sees it. Passive, like ninja's
+/// Subprocess: the owner polls output_fds() and calls read_available().
+class JobWorker {
+ public:
+  virtual ~JobWorker() = default;
+
+  virtual const std::string& name() const = 0;
+  virtual bool alive() const = 0;
+  /// Whether a job was sent and has not ended yet.
+  virtual bool busy() const = 0;
+  /// Sends the job. Throws std::logic_error if busy or dead; if the worker
+  /// cannot take it, the job's on_death follows from read_available().
+  virtual void send(const agent::Job& job, JobEvents events) = 0;
+  /// The fds to poll for reading; empty once the worker is dead.
+  virtual std::vector<int> output_fds() const = 0;
+  /// Handles what is ready, without blocking, calling the current job's
+  /// events. Returns false once the worker is dead.
+  virtual bool read_available() = 0;
+  /// Ends the worker for good. A job in flight gets no event.
+  virtual void stop() = 0;
+  /// Warnings the worker gave (its stderr) since the last call.
+  virtual std::vector<std::string> take_warnings() = 0;
+};
+
+class Sandbox {
+ public:
+  virtual ~Sandbox() = default;
+  /// Starts worker `index`, replacing one of the same index left behind.
+  /// Throws (SandboxError or another std::exception) if it cannot.
+  virtual std::unique_ptr<JobWorker> start_worker(unsigned index) const = 0;
+  /// Removes every worker of this sandbox, running or not; returns how many
+  /// there were. Throws SandboxError if some remain.
+  virtual size_t remove_all() const = 0;
+};
+
+}  // namespace sandbox
