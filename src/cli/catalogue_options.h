@@ -27,7 +27,10 @@ struct CatalogueSource {
   void add_options(CLI::App& command);
   /// --store, or s3://BUCKET for --bucket, or the default ./results.
   std::string store_url() const;
-  bool local_registry() const { return registry != "crates-io"; }
+  /// A folder, not crates.io or a sparse registry (sparse+URL).
+  bool local_registry() const {
+    return registry != "crates-io" && !registry.starts_with("sparse+");
+  }
 
   /// The catalogue, keeping the `pinned` versions a crate list asks for.
   /// Notes for the user (skipped registry entries, where it came from) go

@@ -11,17 +11,23 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <thread>
 
 #include "catalogue/selection.h"
+#include "catalogue/snapshot.h"
 #include "cli/catalogue_options.h"
 #include "cli/commands.h"
+#include "prepare/package_cache.h"
+#include "prepare/preparer.h"
+#include "prepare/registry_source.h"
 #include "publish/publish.h"
 #include "queue/plan.h"
 #include "queue/progress.h"
 #include "queue/scheduler.h"
-#include "registry/registry.h"
+#include "registry/download.h"
+#include "sandbox/child_process.h"
 #include "sandbox/docker_sandbox.h"
 #include "sandbox/worker_image.h"
 #include "store/store.h"
@@ -33,11 +39,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Where the registry and each crate's staged source appear in a worker:
-// fixed paths, since the host's could lie under a place the agent empties
-// (/tmp).
+// Where a local registry, each crate's staged source and the package cache
+// appear in a worker: fixed paths, since the host's could lie under a place
+// the agent empties (/tmp).
 constexpr const char* kRegistryMount = "/registry";
 constexpr const char* kInboxMount = "/crates";
+constexpr const char* kDepsMount = "/deps";
 
 struct RunOptions {
   CatalogueSource source;
@@ -57,6 +64,12 @@ struct RunOptions {
   std::string image = sandbox::kDefaultImage;
   std::string worker_prefix = "cah-worker";
   std::vector<std::string> ignore;
+  std::string cache;
+  double cache_gb = 50;
+  std::string contact;
+  size_t prepare_jobs = 0;
+  std::string prepare_timeout = "15m";
+  std::string lockfile = "fresh";
 };
 
 /// The write end is written by the signal handler; the read end is polled.
@@ -90,7 +103,8 @@ std::chrono::seconds duration_option(const std::string& text, const char* flag) 
 
 constexpr std::string_view kInboxPrefix = "crater-at-home-";
 
-/// Staging folders of runs that were killed (their process is gone).
+/// Staging folders that runs of earlier versions left in /tmp when they were
+/// killed (their process is gone); staging is in the package cache now.
 void remove_stale_inboxes() {
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), error)) {
@@ -108,29 +122,101 @@ spdlog::level::level_enum log_level(const RunOptions& options) {
   return queue::log_level_from_env().value_or(spdlog::level::info);
 }
 
+/// The toolchain's rustc version ("1.95.0"), for package.rust-version;
+/// empty when it cannot be told.
+std::string rustc_version(const std::string& toolchain) {
+  try {
+    const sandbox::CommandOutput output =
+        sandbox::run_to_end({"rustc", "+" + toolchain, "--version"}, std::chrono::seconds(60));
+    // "rustc 1.95.0 (f2d3ce0bd 2026-03-21)"
+    if (output.status.success() && output.out.starts_with("rustc ")) {
+      return output.out.substr(6, output.out.find(' ', 6) - 6);
+    }
+  } catch (const std::exception&) {
+  }
+  return {};
+}
+
+/// The `dl` of a sparse registry's config.json.
+std::string registry_dl(const prepare::RegistrySource& source, prepare::PackageCache& cache) {
+  const fs::path scratch = cache.make_scratch();
+  const fs::path file = scratch / "config.json";
+  std::string text;
+  try {
+    registry::download(source.index + "config.json", file);
+    std::ifstream in(file);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  } catch (...) {
+    fs::remove_all(scratch);
+    throw;
+  }
+  fs::remove_all(scratch);
+  return prepare::dl_of_config(text);
+}
+
+/// The catalogue of a sweep: a local registry's own, else a dump given
+/// with --db-dump, else the store's snapshot while under a day old, else
+/// crates.io's dump (stored again as the snapshot).
+catalogue::Catalogue run_catalogue(const RunOptions& options, store::Store& store,
+                                   const std::set<std::pair<std::string, std::string>>& pinned,
+                                   std::vector<std::string>& notes) {
+  const CatalogueSource& source = options.source;
+  if (source.local_registry()) return source.load(pinned, notes);
+  if (!source.db_dump.empty()) {
+    catalogue::Catalogue catalogue = source.load_db_dump(source.db_dump, pinned, notes);
+    catalogue::write_snapshot(store, catalogue);
+    return catalogue;
+  }
+  const auto age = catalogue::snapshot_age(store);
+  const bool fresh = age && *age < catalogue::kSnapshotMaxAge;
+  if (pinned.empty() && (fresh || source.registry != "crates-io")) {
+    if (auto snapshot = catalogue::read_snapshot(store)) {
+      notes.push_back("catalogue: " + std::to_string(snapshot->size()) +
+                      " crates from the snapshot in " + store.url());
+      return std::move(*snapshot);
+    }
+  }
+  if (source.registry != "crates-io") {
+    throw std::runtime_error("no catalogue for " + source.registry +
+                             ": give --db-dump FILE|URL (a crates.io-shaped dump of it)");
+  }
+  catalogue::Catalogue catalogue = source.load_db_dump(std::string(kCratesIoDbDump), pinned, notes);
+  catalogue::write_snapshot(store, catalogue);
+  return catalogue;
+}
+
+std::string describe_preparation(const queue::PreparationStats& stats) {
+  if (stats.seconds.empty()) return {};
+  std::vector<double> sorted = stats.seconds;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  const double p95 = sorted[std::min(sorted.size() - 1, sorted.size() * 95 / 100)];
+  const double waiting =
+      stats.worker_seconds > 0 ? 100 * stats.waiting_seconds / stats.worker_seconds : 0;
+  return fmt::format(
+      "Prepared {} crates: {:.2f} s median, {:.2f} s p95; {} packages downloaded, {:.1f} MB "
+      "added to the cache; workers waited for preparation {:.1f}% of the time\n",
+      sorted.size(), median, p95, stats.downloads, static_cast<double>(stats.bytes_added) / 1e6,
+      waiting);
+}
+
 int run(const RunOptions& options) {
   const tools::ToolSet tools = tools::ToolSet::load(
       options.tools_file.empty() ? tools::default_tools_path() : fs::path(options.tools_file));
   const tools::Tool& tool = tools.get(options.tool);
-  if (!options.source.local_registry()) {
-    throw std::runtime_error(
-        "run needs a local registry for now (--registry PATH, e.g. "
-        "/usr/share/cargo/registry): fetching crates.io dependencies outside the sandbox is "
-        "not built yet");
-  }
-  const fs::path registry_root = fs::absolute(options.source.registry);
+  const prepare::RegistrySource source = prepare::parse_registry(options.source.registry);
+  if (!options.contact.empty()) setenv("CAH_CONTACT", options.contact.c_str(), 1);
 
   queue::CrateJobSettings settings{
       .target = options.target.empty() ? queue::host_target() : options.target,
-      .cargo_config = fs::is_directory(registry_root / "index")
-                          ? queue::local_registry_config(kRegistryMount)
-                          : queue::directory_registry_config(kRegistryMount),
   };
   if (!options.toolchain.empty()) settings.toolchain = options.toolchain;
   if (!options.timeout.empty()) settings.timeout = duration_option(options.timeout, "--timeout");
   if (!options.no_output_timeout.empty()) {
     settings.no_output_timeout = duration_option(options.no_output_timeout, "--no-output-timeout");
   }
+  const std::chrono::seconds prepare_timeout =
+      duration_option(options.prepare_timeout, "--prepare-timeout");
 
   auto store = store::open_store(options.source.store_url());
   store->remove_stale_temporaries(options.tool + "/");
@@ -138,7 +224,8 @@ int run(const RunOptions& options) {
   // Which crates: the selection, less what is fresh or ignored.
   std::vector<std::string> notes;
   const auto list = options.selection.read_list();
-  const catalogue::Catalogue catalogue = options.source.load(
+  const catalogue::Catalogue catalogue = run_catalogue(
+      options, *store,
       list ? list->pinned_versions() : std::set<std::pair<std::string, std::string>>{}, notes);
   for (const auto& note : notes) std::fprintf(stderr, "crater-at-home: %s\n", note.c_str());
   const auto selected = catalogue::select(
@@ -157,17 +244,33 @@ int run(const RunOptions& options) {
   const queue::Plan plan = queue::make_plan(selected.crates, *store, plan_options);
   std::fprintf(stderr,
                "crater-at-home: %s on %zu crates (%zu selected, %zu with a fresh result, %zu "
-               "ignored), %zu workers, results in %s\n",
+               "ignored), %zu workers, from %s, results in %s\n",
                options.tool.c_str(), plan.to_run.size(), selected.crates.size(), plan.fresh,
-               plan.ignored, options.jobs, store->url().c_str());
+               plan.ignored, options.jobs, source.spec.c_str(), store->url().c_str());
+
+  // The package cache, and each crate's staging folder inside it.
+  remove_stale_inboxes();
+  prepare::PackageCache cache(options.cache.empty() ? prepare::default_cache_dir()
+                                                    : fs::path(options.cache));
+  cache.remove_stale_temporaries();
+  const auto max_cache_bytes = static_cast<uint64_t>(options.cache_gb * 1e9);
+  if (const auto evicted = cache.evict(max_cache_bytes, {}, std::chrono::hours(1));
+      evicted.packages > 0) {
+    std::fprintf(stderr, "crater-at-home: evicted %zu packages (%.1f MB) from %s\n",
+                 evicted.packages, static_cast<double>(evicted.bytes) / 1e6, cache.root().c_str());
+  }
+  const fs::path inbox = cache.make_scratch();
 
   // The sandbox.
-  remove_stale_inboxes();
-  const fs::path inbox =
-      fs::temp_directory_path() / (std::string(kInboxPrefix) + std::to_string(getpid()));
+  std::vector<sandbox::Mount> mounts = {{inbox, kInboxMount}};
+  if (source.remote()) {
+    mounts.push_back({cache.packages(), kDepsMount});
+  } else {
+    mounts.push_back({source.path, kRegistryMount});
+  }
   sandbox::DockerOptions docker_options{
       .image = options.image,
-      .mounts = {{registry_root, kRegistryMount}, {inbox, kInboxMount}},
+      .mounts = mounts,
       .memory_bytes = static_cast<uint64_t>(options.memory_limit_gb * (1ULL << 30)),
       .pids_limit = options.pids_limit,
       .name_prefix = options.worker_prefix,
@@ -175,7 +278,6 @@ int run(const RunOptions& options) {
   if (sandbox::is_host_image(options.image)) docker_options.run_args = sandbox::host_mount_args();
   const sandbox::DockerSandbox docker(docker_options);
   if (!plan.to_run.empty()) {
-    fs::create_directories(inbox);
     docker.check();
     // Containers a killed run left behind under our prefix.
     if (const size_t stale = docker.remove_all(); stale > 0) {
@@ -183,6 +285,29 @@ int run(const RunOptions& options) {
                    stale);
     }
   }
+
+  // Preparation, ahead of the workers.
+  const std::string toolchain = settings.toolchain.value_or(tool.toolchain);
+  prepare::ProcessPreparer preparer({
+      .executable = "/proc/self/exe",
+      .base =
+          {
+              .registry = options.source.registry,
+              .dl = source.remote() && !plan.to_run.empty() ? registry_dl(source, cache) : "",
+              .toolchain = toolchain,
+              .rustc_version = plan.to_run.empty() ? "" : rustc_version(toolchain),
+              .cache = cache.root().string(),
+              .staging = inbox.string(),
+              .sandbox_staging = kInboxMount,
+              .sandbox_deps = kDepsMount,
+              .sandbox_registry = kRegistryMount,
+              .keep_lockfile = options.lockfile == "shipped",
+              .user_agent = registry::user_agent(),
+          },
+      .parallel =
+          options.prepare_jobs > 0 ? options.prepare_jobs : std::max<size_t>(2, options.jobs),
+      .timeout = prepare_timeout,
+  });
 
   catch_stop_signals();
   queue::Progress progress({
@@ -192,7 +317,6 @@ int run(const RunOptions& options) {
       .total = plan.to_run.size(),
   });
   progress.set_level(log_level(options));
-  auto registry = registry::open_registry(options.source.registry);
   queue::Scheduler scheduler(
       {
           .tool_name = options.tool,
@@ -203,9 +327,10 @@ int run(const RunOptions& options) {
           .inbox_mount = kInboxMount,
           .stop_fd = stop_pipe[0],
       },
-      docker, *registry, *store, progress);
+      docker, preparer, *store, progress);
   const queue::SchedulerResult result = scheduler.run(plan.to_run);
   progress.finish();
+  cache.evict(max_cache_bytes, {}, std::chrono::hours(1));
   if (!result.interrupted && !plan.to_run.empty()) {
     // The site follows the results: pages, diagnoses, results.json.
     std::map<std::string, uint64_t, std::less<>> downloads;
@@ -216,6 +341,7 @@ int run(const RunOptions& options) {
                  synced.results, synced.diagnosed);
   }
   std::fprintf(stdout, "%s", progress.summary().c_str());
+  std::fprintf(stdout, "%s", describe_preparation(result.preparation).c_str());
   std::fprintf(stdout, "results: %s/%s/ (raw/, logs/, results/)\n", store->url().c_str(),
                options.tool.c_str());
   if (result.interrupted) {
@@ -268,6 +394,29 @@ void add_run_command(CLI::App& app, int& exit_status) {
   command->add_option("--ignore", options->ignore, "A crate never to run (repeatable)");
   command->add_option("--log-level", options->log_level,
                       "trace, debug, info, warn or error (default: $CAH_LOG, else info)");
+  command->add_option("--cache", options->cache,
+                      "Where downloaded packages are kept (default: "
+                      "$XDG_CACHE_HOME/crater-at-home, else ~/.cache/crater-at-home)");
+  command->add_option("--cache-gb", options->cache_gb, "Bound of the package cache, in GB")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--contact", options->contact,
+                      "An email or URL for the User-Agent of our requests to the registry "
+                      "(default: $CAH_CONTACT); crates.io asks crawlers to say whom to contact");
+  command
+      ->add_option("--prepare-jobs", options->prepare_jobs,
+                   "Crates prepared at once (default: --jobs, at least 2)")
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--prepare-timeout", options->prepare_timeout,
+                   "Longest preparation of one crate")
+      ->capture_default_str();
+  command
+      ->add_option("--lockfile", options->lockfile,
+                   "fresh: resolve every crate's dependencies anew (as `cargo update`); "
+                   "shipped: keep the crate's own Cargo.lock where it has one")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fresh", "shipped"}));
   command->callback([options, &exit_status] { exit_status = run(*options); });
 }
 

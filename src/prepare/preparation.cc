@@ -211,7 +211,9 @@ class Steps {
                                        "toolchain's rustc " + request_.rustc_version});
   }
 
-  sandbox::CommandOutput cargo(std::vector<std::string> args) {
+  /// Runs cargo in the staged crate; its stderr (and stdout, unless it is
+  /// data for us) goes to the log.
+  sandbox::CommandOutput cargo(std::vector<std::string> args, bool log_stdout = true) {
     std::vector<std::string> argv = {"cargo"};
     if (!request_.toolchain.empty()) argv.push_back("+" + request_.toolchain);
     argv.insert(argv.end(), args.begin(), args.end());
@@ -221,7 +223,7 @@ class Steps {
     sandbox::CommandOutput output =
         sandbox::run_to_end(argv, std::chrono::seconds(request_.command_timeout_seconds),
                             {.env = cargo_env(home_), .cwd = target_.string()});
-    log_(output.out);
+    if (log_stdout) log_(output.out);
     log_(output.err);
     if (output.timed_out) {
       throw std::runtime_error("`" + shown.substr(2) + "` did not finish within " +
@@ -238,7 +240,7 @@ class Steps {
       write_atomically(home_ / "config.toml", config);
     }
     const sandbox::CommandOutput output =
-        cargo({"metadata", "--no-deps", "--format-version", "1", "--offline"});
+        cargo({"metadata", "--no-deps", "--format-version", "1", "--offline"}, false);
     if (output.status.success()) return true;
     return broken(broken_by_manifest(output.err));
   }

@@ -36,7 +36,7 @@ bool drain(int& fd, std::string& into, size_t max_bytes, bool& cut) {
 
 }  // namespace
 
-struct Preparer::Running {
+struct ProcessPreparer::Running {
   Prepared prepared;
   std::unique_ptr<sandbox::ChildProcess> child;
   unsigned home = 0;
@@ -59,14 +59,14 @@ std::vector<std::string> preparation_env() {
   return env;
 }
 
-Preparer::Preparer(PreparerOptions options)
+ProcessPreparer::ProcessPreparer(PreparerOptions options)
     : options_(std::move(options)),
       env_(preparation_env()),
       homes_in_use_(std::max<size_t>(options_.parallel, 1), false) {}
 
-Preparer::~Preparer() { stop_all(); }
+ProcessPreparer::~ProcessPreparer() { stop_all(); }
 
-void Preparer::start(const catalogue::Crate& crate) {
+void ProcessPreparer::start(const catalogue::Crate& crate) {
   auto running = std::make_unique<Running>();
   const std::string folder = crate.name + "-" + crate.version;
   running->prepared = Prepared{
@@ -107,7 +107,7 @@ void Preparer::start(const catalogue::Crate& crate) {
   running_.push_back(std::move(running));
 }
 
-std::vector<int> Preparer::fds() const {
+std::vector<int> ProcessPreparer::fds() const {
   std::vector<int> fds;
   for (const auto& running : running_) {
     if (running->out_fd >= 0) fds.push_back(running->out_fd);
@@ -116,7 +116,7 @@ std::vector<int> Preparer::fds() const {
   return fds;
 }
 
-void Preparer::read_available() {
+void ProcessPreparer::read_available() {
   for (auto& running : running_) {
     if (running->out_fd >= 0) drain(running->out_fd, running->out, 1 << 20, running->cut);
     if (running->err_fd >= 0) {
@@ -144,7 +144,7 @@ void Preparer::read_available() {
   }
 }
 
-void Preparer::finish(Running& running) {
+void ProcessPreparer::finish(Running& running) {
   homes_in_use_[running.home] = false;
   Prepared& prepared = running.prepared;
   const sandbox::ExitStatus status = *running.child->try_wait();
@@ -171,13 +171,13 @@ void Preparer::finish(Running& running) {
   finished_.push_back(std::move(prepared));
 }
 
-std::vector<Prepared> Preparer::take_finished() {
+std::vector<Prepared> ProcessPreparer::take_finished() {
   std::vector<Prepared> out;
   out.swap(finished_);
   return out;
 }
 
-void Preparer::stop_all() {
+void ProcessPreparer::stop_all() {
   for (auto& running : running_) {
     running->child->kill(SIGKILL);
     running->child->wait();

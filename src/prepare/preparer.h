@@ -50,28 +50,42 @@ struct PreparerOptions {
 /// DOCKER_*, no tokens).
 std::vector<std::string> preparation_env();
 
+/// What the scheduler needs of preparation, so that its loop can be tested
+/// with an in-process stand-in.
 class Preparer {
  public:
-  explicit Preparer(PreparerOptions options);
-  ~Preparer();
-  Preparer(const Preparer&) = delete;
-  Preparer& operator=(const Preparer&) = delete;
-
-  size_t running() const { return running_.size(); }
-  bool can_start() const { return running_.size() < options_.parallel; }
-  /// Starts preparing `crate`. A child that cannot be started gives a
-  /// finished error at once.
-  void start(const catalogue::Crate& crate);
-
+  virtual ~Preparer() = default;
+  virtual size_t running() const = 0;
+  virtual bool can_start() const = 0;
+  /// Starts preparing `crate`. One that cannot even start is a finished
+  /// error at once.
+  virtual void start(const catalogue::Crate& crate) = 0;
   /// The fds to poll for reading.
-  std::vector<int> fds() const;
+  virtual std::vector<int> fds() const = 0;
   /// Reads what is ready without blocking, ends preparations past their
   /// timeout, and collects finished ones.
-  void read_available();
+  virtual void read_available() = 0;
   /// The preparations finished since the last call.
-  std::vector<Prepared> take_finished();
-  /// Kills every preparation still running (their staged folders go too).
-  void stop_all();
+  virtual std::vector<Prepared> take_finished() = 0;
+  /// Ends every preparation still running (their staged folders go too).
+  virtual void stop_all() = 0;
+};
+
+/// Each preparation in a child process.
+class ProcessPreparer final : public Preparer {
+ public:
+  explicit ProcessPreparer(PreparerOptions options);
+  ~ProcessPreparer() override;
+  ProcessPreparer(const ProcessPreparer&) = delete;
+  ProcessPreparer& operator=(const ProcessPreparer&) = delete;
+
+  size_t running() const override { return running_.size(); }
+  bool can_start() const override { return running_.size() < options_.parallel; }
+  void start(const catalogue::Crate& crate) override;
+  std::vector<int> fds() const override;
+  void read_available() override;
+  std::vector<Prepared> take_finished() override;
+  void stop_all() override;
 
  private:
   struct Running;

@@ -77,6 +77,15 @@ std::optional<result::Broken> broken_by_resolution(std::string_view output) {
       !error.empty()) {
     return result::Broken{"missing-dependency", detail(lines, error)};
   }
+  // The same when cargo has a guess at a misspelling: "no matching package
+  // found" with the name on the next line.
+  if (const std::string error = line_starting(lines, "error: no matching package found");
+      !error.empty()) {
+    const std::string searched = line_starting(lines, "searched package name:");
+    const std::string name = searched.empty() ? "" : trimmed(searched.substr(22));
+    return result::Broken{"missing-dependency",
+                          detail(lines, "no matching package named " + name + " found")};
+  }
   if (const std::string error =
           line_starting(lines, "error: failed to select a version for the requirement");
       !error.empty()) {

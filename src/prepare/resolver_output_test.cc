@@ -18,6 +18,19 @@ TEST(ResolverOutput, AMissingDependencyNamesThePackage) {
             "no matching package named `criterion` found (required by package `foo v0.1.0`)");
 }
 
+TEST(ResolverOutput, AMissingDependencyCargoHasAGuessFor) {
+  const auto broken = broken_by_resolution(
+      "\x1b[1m\x1b[91merror\x1b[0m: no matching package found\n"
+      "searched package name: `clap`\nperhaps you meant:      cc, ctor, glob, ...\n"
+      "location searched: directory source `/usr/share/cargo/registry` (which is replacing "
+      "registry `crates-io`)\n"
+      "required by package `addr2line v0.19.0 (/tmp/x/addr2line-0.19.0)`\n");
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->kind, "missing-dependency");
+  EXPECT_EQ(broken->detail,
+            "no matching package named `clap` found (required by package `addr2line v0.19.0`)");
+}
+
 TEST(ResolverOutput, YankedAndMissingVersions) {
   const auto yanked = broken_by_resolution(
       "error: failed to select a version for the requirement `bar = \"^1\"`\n"

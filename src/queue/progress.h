@@ -67,6 +67,9 @@ class Progress {
 
   void set_level(spdlog::level::level_enum level);
 
+  /// For crates no worker took (broken ones, found so by preparation).
+  static constexpr size_t kNoWorker = static_cast<size_t>(-1);
+
   void started(size_t worker, std::string_view crate, std::string_view version);
   /// `seconds` is the crate's own run time, as the worker measured it. On a
   /// terminal only crates that did not pass get a line above the status.

@@ -33,8 +33,10 @@ double seconds_since(SteadyClock::time_point start) {
 }  // namespace
 
 struct Scheduler::Pending {
-  catalogue::Crate crate;
+  prepare::Prepared prepared;
+  size_t order = 0;       // in the plan
   unsigned attempts = 0;  // workers that took it so far
+  const catalogue::Crate& crate() const { return prepared.crate; }
 };
 
 struct Scheduler::InFlight {
@@ -43,7 +45,6 @@ struct Scheduler::InFlight {
   SystemClock::time_point started_at;
   SteadyClock::time_point started;
   SteadyClock::time_point deadline;  // past it, the worker is taken for dead
-  fs::path staged;
   // What the worker said; settle() acts on it outside the worker's call.
   std::optional<agent::JobResult> result;
   std::optional<std::string> job_error;
@@ -58,10 +59,10 @@ struct Scheduler::Slot {
 };
 
 Scheduler::Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox,
-                     registry::Registry& registry, store::Store& store, Progress& progress)
+                     prepare::Preparer& preparer, store::Store& store, Progress& progress)
     : options_(std::move(options)),
       sandbox_(sandbox),
-      registry_(registry),
+      preparer_(preparer),
       store_(store),
       progress_(progress) {}
 
@@ -69,9 +70,11 @@ Scheduler::~Scheduler() = default;
 
 SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
   result_ = {};
-  queue_.clear();
-  // Taken from the back: the first crate goes last.
-  for (size_t i = crates.size(); i-- > 0;) queue_.push_back({crates[i], 0});
+  ready_.clear();
+  prepared_ = 0;
+  unprepared_.assign(crates.rbegin(), crates.rend());  // the first crate last
+  plan_order_.clear();
+  for (size_t i = 0; i < crates.size(); ++i) plan_order_.emplace(folder_of(crates[i]), i);
   slots_.clear();
   for (size_t i = 0; i < std::max<size_t>(options_.workers, 1); ++i) {
     slots_.push_back(std::make_unique<Slot>());
@@ -80,12 +83,16 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
   fs::create_directories(options_.inbox);
 
   try {
+    auto last = SteadyClock::now();
     for (;;) {
+      start_preparations();
+      collect_preparations();
       for (auto& slot : slots_) assign(*slot);
-      const bool busy = std::any_of(slots_.begin(), slots_.end(),
+      const bool busy = preparer_.running() > 0 ||
+                        std::any_of(slots_.begin(), slots_.end(),
                                     [](const auto& slot) { return slot->job.has_value(); });
       if (!busy) {
-        if (queue_.empty()) break;
+        if (unprepared_.empty() && ready_.empty()) break;
         // Every worker failed to start: nothing can run.
         throw sandbox::SandboxError("no worker could be started; see the messages above");
       }
@@ -96,9 +103,13 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
         if (!slot->worker) continue;
         for (const int fd : slot->worker->output_fds()) fds.push_back({fd, POLLIN, 0});
       }
+      for (const int fd : preparer_.fds()) fds.push_back({fd, POLLIN, 0});
       if (poll(fds.data(), fds.size(), poll_timeout_ms()) < 0 && errno != EINTR) {
         throw std::system_error(errno, std::generic_category(), "poll");
       }
+      const auto now = SteadyClock::now();
+      count_waiting(std::chrono::duration<double>(now - last).count());
+      last = now;
       if (options_.stop_fd >= 0 && fds[0].revents != 0) {
         stop_all(true);
         return result_;
@@ -138,44 +149,77 @@ bool Scheduler::ensure_worker(Slot& slot) {
   }
 }
 
+void Scheduler::start_preparations() {
+  const size_t prefetch = options_.prefetch > 0 ? options_.prefetch : 2 * slots_.size();
+  while (!unprepared_.empty() && preparer_.can_start() &&
+         ready_.size() + preparer_.running() < prefetch) {
+    preparer_.start(unprepared_.back());
+    unprepared_.pop_back();
+  }
+}
+
+void Scheduler::collect_preparations() {
+  preparer_.read_available();
+  for (prepare::Prepared& prepared : preparer_.take_finished()) {
+    PreparationStats& stats = result_.preparation;
+    stats.seconds.push_back(prepared.result.seconds);
+    stats.bytes_added += prepared.result.bytes_added;
+    stats.downloads += prepared.result.downloads;
+    ++prepared_;
+    if (prepared.result.status != prepare::PreparationResult::Status::kReady) {
+      record_unprepared(prepared);
+      continue;
+    }
+    // Workers take the earliest crate of the plan among those prepared.
+    const size_t order = plan_order_[folder_of(prepared.crate)];
+    const auto later = std::find_if(ready_.begin(), ready_.end(),
+                                    [order](const Pending& other) { return other.order > order; });
+    ready_.insert(later, Pending{std::move(prepared), order, 0});
+  }
+}
+
+void Scheduler::count_waiting(double seconds) {
+  // From when the first crates are prepared: before, every worker waits.
+  if (prepared_ < slots_.size()) return;
+  const bool more_to_come = !unprepared_.empty() || preparer_.running() > 0;
+  for (const auto& slot : slots_) {
+    result_.preparation.worker_seconds += seconds;
+    if (!slot->job && ready_.empty() && more_to_come)
+      result_.preparation.waiting_seconds += seconds;
+  }
+}
+
 void Scheduler::assign(Slot& slot) {
-  while (!slot.job && !queue_.empty() && ensure_worker(slot)) {
-    Pending pending = std::move(queue_.back());
-    queue_.pop_back();
+  while (!slot.job && !ready_.empty() && ensure_worker(slot)) {
+    Pending pending = std::move(ready_.front());
+    ready_.erase(ready_.begin());
     start_job(slot, std::move(pending));
   }
 }
 
 void Scheduler::start_job(Slot& slot, Pending pending) {
-  const catalogue::Crate& crate = pending.crate;
-  const fs::path staged = options_.inbox / folder_of(crate);
-  std::error_code ignored;
-  fs::remove_all(staged, ignored);
-  try {
-    registry_.fetch(crate, staged);
-  } catch (const registry::FetchError& e) {
-    record_without_job(slot, pending, e.what());
-    return;
-  }
+  const catalogue::Crate crate = pending.crate();
   // Opened before the job is in flight: a store that fails here leaves
   // nothing to clean up.
   auto log =
       std::make_unique<result::CrateLog>(store_, options_.tool_name, crate.name, crate.version);
 
-  const agent::Job job =
+  agent::Job job =
       crate_job(options_.tool, crate.name, crate.version,
                 {agent::Source::Kind::kDirectory, options_.inbox_mount + "/" + folder_of(crate)},
                 options_.job_settings);
+  if (!pending.prepared.result.cargo_config.empty()) {
+    job.cargo_config = pending.prepared.result.cargo_config;
+  }
   ++pending.attempts;
   InFlight& flight = slot.job.emplace();
   flight.pending = std::move(pending);
-  flight.staged = staged;
   flight.started_at = SystemClock::now();
   flight.started = SteadyClock::now();
   flight.deadline =
       flight.started + std::chrono::seconds(job.timeouts.wall_seconds) + options_.grace;
   flight.log = std::move(log);
-  progress_.started(slot.index, flight.pending.crate.name, flight.pending.crate.version);
+  progress_.started(slot.index, crate.name, crate.version);
 
   InFlight* in_flight = &flight;
   slot.worker->send(
@@ -212,8 +256,8 @@ void Scheduler::complete(Slot& slot, const std::string& error) {
   result::Record record{
       .tool = options_.tool_name,
       .toolchain = options_.job_settings.toolchain.value_or(options_.tool.toolchain),
-      .crate = flight.pending.crate.name,
-      .version = flight.pending.crate.version,
+      .crate = flight.pending.crate().name,
+      .version = flight.pending.crate().version,
       .job = flight.result,
       .error = error,
       .started = flight.started_at,
@@ -229,41 +273,47 @@ void Scheduler::complete(Slot& slot, const std::string& error) {
              result::to_json(record), store::kJsonType);
   ++result_.counts[record.outcome];
   progress_.finished(slot.index, record.crate, record.version, record.outcome, record.wall_seconds);
-  std::error_code ignored;
-  fs::remove_all(flight.staged, ignored);
+  prepare::remove_staged(flight.pending.prepared);
   slot.job.reset();
 }
 
-void Scheduler::record_without_job(Slot& slot, const Pending& pending, const std::string& error) {
-  const catalogue::Crate& crate = pending.crate;
+void Scheduler::record_unprepared(const prepare::Prepared& prepared) {
+  const catalogue::Crate& crate = prepared.crate;
+  const prepare::PreparationResult& preparation = prepared.result;
   result::CrateLog log(store_, options_.tool_name, crate.name, crate.version);
-  log.note(error);
+  // What the resolver said is the crate's log: its page shows why.
+  log.feed(prepared.log);
   result::Record record{
       .tool = options_.tool_name,
       .toolchain = options_.job_settings.toolchain.value_or(options_.tool.toolchain),
       .crate = crate.name,
       .version = crate.version,
-      .error = error,
+      .broken = preparation.broken,
       .started = SystemClock::now(),
-      .attempts = pending.attempts,
-      .log_bytes = log.bytes(),
+      .wall_seconds = preparation.seconds,
+      .attempts = 0,
       .renderer_version = render::kRendererVersion,
   };
+  if (!preparation.broken) {
+    record.error = preparation.error.empty() ? "the preparation failed" : preparation.error;
+    if (prepared.log.find(record.error) == std::string::npos) log.note(record.error);
+  }
+  record.log_bytes = log.bytes();
   record.apply(log.commit(record.facts()));
   store_.put(result::result_key(options_.tool_name, crate.name, crate.version),
              result::to_json(record), store::kJsonType);
   ++result_.counts[record.outcome];
-  progress_.finished(slot.index, crate.name, crate.version, record.outcome, 0);
+  progress_.finished(Progress::kNoWorker, crate.name, crate.version, record.outcome,
+                     record.wall_seconds);
 }
 
 void Scheduler::handle_death(Slot& slot, const std::string& why) {
   InFlight& flight = *slot.job;
   if (flight.pending.attempts < kAttempts) {
-    progress_.requeued(slot.index, flight.pending.crate.name, flight.pending.crate.version, why);
+    progress_.requeued(slot.index, flight.pending.crate().name, flight.pending.crate().version,
+                       why);
     flight.log->abort();
-    std::error_code ignored;
-    fs::remove_all(flight.staged, ignored);
-    queue_.push_back(std::move(flight.pending));  // next to run
+    ready_.insert(ready_.begin(), std::move(flight.pending));  // next to run
     slot.job.reset();
   } else {
     note(slot, "the worker died: " + why);
@@ -286,12 +336,18 @@ int Scheduler::poll_timeout_ms() const {
 
 void Scheduler::stop_all(bool interrupted) {
   result_.interrupted = interrupted;
+  preparer_.stop_all();
   for (auto& slot : slots_) {
     if (slot->worker) slot->worker->stop();
     // Nothing half-written: the crate runs again next time.
-    if (slot->job) slot->job.reset();
+    if (slot->job) {
+      prepare::remove_staged(slot->job->pending.prepared);
+      slot->job.reset();
+    }
     slot->worker.reset();
   }
+  for (const Pending& pending : ready_) prepare::remove_staged(pending.prepared);
+  ready_.clear();
   try {
     sandbox_.remove_all();  // a container whose removal raced its start
   } catch (const std::exception& e) {

@@ -1,6 +1,10 @@
 #pragma once
-// The server's loop: one poll over every worker's pipes (no thread per
-// worker), one crate at a time to each idle worker in the plan's order.
+// The server's loop: one poll over every worker's pipes and every running
+// preparation (no thread per worker), one crate at a time to each idle
+// worker. Crates are prepared ahead of the workers (prepare/preparer.h) in
+// the plan's order, and workers take the earliest prepared crate, so a slow
+// download delays only its own crate; one that is broken or cannot be
+// prepared is recorded without reaching a worker.
 // Each crate's output streams to the store as it comes, raw and rendered,
 // and its result record is stored last. A worker that dies is replaced and
 // its crate re-queued once; a second death records an infrastructure error
@@ -9,6 +13,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -16,9 +21,9 @@
 #include <vector>
 
 #include "catalogue/crate.h"
+#include "prepare/preparer.h"
 #include "queue/crate_job.h"
 #include "queue/progress.h"
-#include "registry/registry.h"
 #include "result/outcome.h"
 #include "sandbox/sandbox.h"
 #include "store/store.h"
@@ -33,7 +38,7 @@ struct SchedulerOptions {
   CrateJobSettings job_settings;
   size_t workers = 1;
   /// A host folder mounted read-only at `inbox_mount` in every worker:
-  /// each crate's source is put there before its job.
+  /// preparation stages each crate's source there.
   std::filesystem::path inbox;
   std::string inbox_mount = "/crates";
   /// Readable once the run must stop (a self-pipe written by a signal
@@ -42,16 +47,31 @@ struct SchedulerOptions {
   /// A busy worker that says nothing for this long beyond its job's own
   /// timeouts is taken for dead (its agent hung).
   std::chrono::milliseconds grace{std::chrono::seconds(300)};
+  /// Crates prepared or being prepared ahead of the workers; 0: twice the
+  /// workers.
+  size_t prefetch = 0;
+};
+
+/// How preparation kept up, for the summary and bench/prepare.
+struct PreparationStats {
+  std::vector<double> seconds;  // one per crate prepared
+  uint64_t bytes_added = 0;
+  size_t downloads = 0;
+  /// Worker time once the first `workers` crates were prepared, and the
+  /// part of it that idle workers spent waiting for a preparation.
+  double worker_seconds = 0;
+  double waiting_seconds = 0;
 };
 
 struct SchedulerResult {
   std::map<result::Outcome, size_t> counts;
   bool interrupted = false;
+  PreparationStats preparation;
 };
 
 class Scheduler {
  public:
-  Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox, registry::Registry& registry,
+  Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox, prepare::Preparer& preparer,
             store::Store& store, Progress& progress);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -67,12 +87,15 @@ class Scheduler {
   struct InFlight;
   struct Slot;
 
+  void start_preparations();
+  void collect_preparations();
+  void count_waiting(double seconds);
   void assign(Slot& slot);
   bool ensure_worker(Slot& slot);
   void start_job(Slot& slot, Pending pending);
   void settle(Slot& slot);
   void complete(Slot& slot, const std::string& error);
-  void record_without_job(Slot& slot, const Pending& pending, const std::string& error);
+  void record_unprepared(const prepare::Prepared& prepared);
   void handle_death(Slot& slot, const std::string& why);
   void note(Slot& slot, const std::string& text);
   void stop_all(bool interrupted);
@@ -80,11 +103,14 @@ class Scheduler {
 
   SchedulerOptions options_;
   const sandbox::Sandbox& sandbox_;
-  registry::Registry& registry_;
+  prepare::Preparer& preparer_;
   store::Store& store_;
   Progress& progress_;
   std::vector<std::unique_ptr<Slot>> slots_;
-  std::vector<Pending> queue_;  // taken from the back
+  std::vector<catalogue::Crate> unprepared_;  // taken from the back
+  std::vector<Pending> ready_;                // prepared, the earliest in the plan first
+  std::map<std::string, size_t> plan_order_;  // NAME-VERSION -> place in the plan
+  size_t prepared_ = 0;
   SchedulerResult result_;
 };
 

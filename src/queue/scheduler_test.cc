@@ -26,26 +26,56 @@ using std::chrono::milliseconds;
 
 constexpr const char* kTool = "check";
 
-/// Crates from a folder of its own; the names in `missing` are not there.
-class FakeRegistry : public registry::Registry {
+/// Prepares crates at once, in process: each crate's folder is put in the
+/// inbox with a manifest; the names in `missing` are an error (as a crate
+/// the registry does not have), those in `broken` cannot be resolved.
+class FakePreparer : public prepare::Preparer {
  public:
-  void fetch(const catalogue::Crate& krate, const fs::path& target) override {
-    check_request(krate, target);
+  explicit FakePreparer(const fs::path& inbox) : inbox_(inbox) {}
+
+  /// Finished but not yet taken counts as running, as a child not yet
+  /// reaped does for the real one.
+  size_t running() const override { return finished_.size(); }
+  bool can_start() const override { return true; }
+  void start(const catalogue::Crate& krate) override {
     fetched.push_back(krate.name);
+    const std::string folder = krate.name + "-" + krate.version;
+    prepare::Prepared prepared{.crate = krate, .staged = inbox_ / folder};
+    prepared.result.seconds = 0.01;
     if (missing.contains(krate.name)) {
-      throw registry::FetchError(registry::FetchError::Reason::kNotFound, krate,
-                                 "not in the fake registry");
+      prepared.result.error = krate.name + " " + krate.version + ": not in the fake registry";
+    } else if (broken.contains(krate.name)) {
+      prepared.result.status = prepare::PreparationResult::Status::kBroken;
+      prepared.result.broken = result::Broken{"missing-dependency",
+                                              "no matching package named "
+                                              "`criterion` found"};
+      prepared.log = "error: no matching package named `criterion` found\r\n";
+    } else {
+      prepared.result.status = prepare::PreparationResult::Status::kReady;
+      fs::create_directories(prepared.staged);
+      FILE* manifest = std::fopen((prepared.staged / "Cargo.toml").c_str(), "w");
+      std::fprintf(manifest, "[package]\nname = \"%s\"\nversion = \"%s\"\n", krate.name.c_str(),
+                   krate.version.c_str());
+      std::fclose(manifest);
     }
-    fs::create_directories(target);
-    FILE* manifest = std::fopen((target / "Cargo.toml").c_str(), "w");
-    std::fprintf(manifest, "[package]\nname = \"%s\"\nversion = \"%s\"\n", krate.name.c_str(),
-                 krate.version.c_str());
-    std::fclose(manifest);
+    finished_.push_back(std::move(prepared));
   }
-  std::string describe() const override { return "fake registry"; }
+  std::vector<int> fds() const override { return {}; }
+  void read_available() override {}
+  std::vector<prepare::Prepared> take_finished() override {
+    std::vector<prepare::Prepared> out;
+    out.swap(finished_);
+    return out;
+  }
+  void stop_all() override {}
 
   std::set<std::string> missing;
+  std::set<std::string> broken;
   std::vector<std::string> fetched;
+
+ private:
+  fs::path inbox_;
+  std::vector<prepare::Prepared> finished_;
 };
 
 /// A real FileStore that throws StoreError when asked to open, or on the
@@ -123,6 +153,7 @@ class SchedulerTest : public ::testing::Test {
     tool_.name = kTool;
     tool_.toolchain = "stable";
     tool_.commands = {{.args = {"cargo", "check"}}};
+    preparer_ = std::make_unique<FakePreparer>(root_ / "inbox");
   }
   void TearDown() override {
     progress_.reset();
@@ -160,7 +191,7 @@ class SchedulerTest : public ::testing::Test {
         .workers = options.workers,
         .total = plan.size(),
     });
-    Scheduler scheduler(std::move(options), sandbox_, registry_, *store_, *progress_);
+    Scheduler scheduler(std::move(options), sandbox_, *preparer_, *store_, *progress_);
     return scheduler.run(plan);
   }
 
@@ -198,7 +229,7 @@ class SchedulerTest : public ::testing::Test {
   fs::path root_;
   tools::Tool tool_;
   FakeSandbox sandbox_;
-  FakeRegistry registry_;
+  std::unique_ptr<FakePreparer> preparer_;
   std::unique_ptr<FailingStore> store_;
   FILE* progress_out_ = nullptr;
   std::unique_ptr<Progress> progress_;
@@ -242,7 +273,7 @@ TEST_F(SchedulerTest, WithOneWorkerCratesRunInExactlyThePlansOrder) {
   const auto plan = crates({"e", "b", "d", "a", "c"});
   run(plan, options(1));
   EXPECT_EQ(sandbox_.sent_crates(), (std::vector<std::string>{"e", "b", "d", "a", "c"}));
-  EXPECT_EQ(registry_.fetched, (std::vector<std::string>{"e", "b", "d", "a", "c"}));
+  EXPECT_EQ(preparer_->fetched, (std::vector<std::string>{"e", "b", "d", "a", "c"}));
   // Each job names its crate's folder in the inbox as workers see it.
   EXPECT_EQ(sandbox_.sent().front().job.source.path, "/crates/e-1.0.0");
 }
@@ -399,21 +430,39 @@ TEST_F(SchedulerTest, AHungWorkerIsTakenForDeadPastItsDeadline) {
 
 TEST_F(SchedulerTest, AFetchFailureIsAnErrorRecordAndLeavesTheBusyWorkersStatus) {
   sandbox_.script("slow", chunks({{0, "slow\r\n"}, {100, "done\r\n"}}));
-  registry_.missing = {"gone"};
-  run(crates({"slow", "gone"}), options(2));
+  preparer_->missing = {"gone"};
+  // One worker: gone is prepared (and fails) while slow runs.
+  run(crates({"slow", "x", "gone"}), options(1));
 
   const auto gone = record("gone");
   ASSERT_TRUE(gone);
   EXPECT_EQ(gone->outcome, Outcome::kError);
   EXPECT_NE(gone->error.find("not in the fake registry"), std::string::npos) << gone->error;
   EXPECT_NE(raw("gone")->find("not in the fake registry"), std::string::npos);
-  EXPECT_EQ(sandbox_.sent_crates(), std::vector<std::string>{"slow"});
+  EXPECT_EQ(sandbox_.sent_crates(), (std::vector<std::string>{"slow", "x"}));
   // The status line drawn after gone's line still shows slow on worker 0.
   const std::string text = progress_text();
   const size_t line = text.find("gone 1.0.0");
   ASSERT_NE(line, std::string::npos) << text;
   const size_t status_end = text.find("slow 1.0.0:", line);
   EXPECT_NE(text.substr(line, status_end - line).find("w0 slow 1.0.0"), std::string::npos) << text;
+}
+
+TEST_F(SchedulerTest, ABrokenCrateNeverReachesAWorkerAndIsNotAFailure) {
+  preparer_->broken = {"b"};
+  const SchedulerResult result = run(crates({"a", "b", "c"}), options(2));
+  EXPECT_EQ(sandbox_.sent_crates(), (std::vector<std::string>{"a", "c"}));
+  const auto b = record("b");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->outcome, Outcome::kBroken);
+  ASSERT_TRUE(b->broken);
+  EXPECT_EQ(b->broken->kind, "missing-dependency");
+  EXPECT_EQ(b->attempts, 0u);
+  EXPECT_NE(raw("b")->find("no matching package named `criterion` found"), std::string::npos);
+  EXPECT_EQ(result.counts.at(Outcome::kBroken), 1u);
+  EXPECT_EQ(result.counts.at(Outcome::kPassed), 2u);
+  EXPECT_EQ(result.preparation.seconds.size(), 3u);
+  EXPECT_NE(progress_text().find("b 1.0.0: broken"), std::string::npos) << progress_text();
 }
 
 }  // namespace
