@@ -300,6 +300,39 @@ error: aborting due to 1 previous error
 
 """ + MIRI_FAILED)
 
+case("miri-2024-tree-borrows-help-spans",
+     "https://github.com/rust-lang/miri/blob/master/tests/fail/both_borrows/alias_through_mutation.tree.stderr",
+     ["miri | Tree Borrows: read | mycrate 0.1.0"],
+     CARGO_MIRI + """\
+test tests::alias ... error: Undefined Behavior: read access through <2561> at alloc1337[0x0] is forbidden
+  --> src/lib.rs:31:16
+   |
+31 |     let _val = *target_alias;
+   |                ^^^^^^^^^^^^^ read access through <2561> at alloc1337[0x0] is forbidden
+   |
+   = help: this indicates a potential bug in the program: it performed an invalid operation, but the Tree Borrows rules it violated are still experimental
+   = help: the accessed tag <2561> is a child of the conflicting tag <2549>
+   = help: the conflicting tag <2549> has state Disabled which forbids this child read access
+help: the accessed tag <2561> was created here
+  --> /registry/decoy-1.0.0/src/lib.rs:14:14
+   |
+14 |         *x = &mut *(target as *mut _);
+   |              ^^^^^^^^^^^^^^^^^^^^^^^^
+help: the conflicting tag <2549> later transitioned to Disabled due to a foreign write access at offsets [0x0..0x4]
+  --> src/lib.rs:30:5
+   |
+30 |     *target = 13;
+   |     ^^^^^^^^^^^^
+   = help: this transition corresponds to a loss of read and write permissions
+   = note: BACKTRACE (of the first span) on thread `tests::alias`:
+   = note: inside `tests::alias` at src/lib.rs:31:16: 31:29
+
+note: some details are omitted, run with `MIRIFLAGS=-Zmiri-backtrace=full` for a verbose backtrace
+
+error: aborting due to 1 previous error
+
+""" + MIRI_FAILED)
+
 # ---------------------------------------------------------- Miri, 2020 to 2022
 
 case("miri-2020-dependency-span-windows-era",
@@ -659,6 +692,45 @@ READ of size 32 at 0x7ffd4a0 thread T1
 
 Address 0x7ffd4a0 is located in stack of thread T1
 """ + asan_tail("stack-buffer-overflow", "/build/src/lib.rs:52:13", "mycrate::tests::find"),
+     asan=True)
+
+case("asan-crate-under-test-with-runtime-frames",
+     "https://github.com/gtk-rs/gtk-rs-core/pull/1111 (found by saethlin's ASan run of glib 0.17.9); frame shapes of https://github.com/google/autocxx/issues/844",
+     ["asan | heap-buffer-overflow | glib 0.17.9"],
+     CARGO_TEST + f"""\
+=================================================================
+==31337==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6020000003f1 at pc 0x5581d4e8f2a9 bp 0x7f1c5c8fd3d0 sp 0x7f1c5c8fcb98
+READ of size 9 at 0x6020000003f1 thread T3
+    #0 0x5581d4e8f2a8 in __asan_memcpy /rustc/llvm/src/llvm-project/compiler-rt/lib/asan/asan_interceptors_memintrinsics.cpp:63:3
+    #1 0x5581d4f7a1c2 in core::intrinsics::copy_nonoverlapping::<u8> {RUSTC}/library/core/src/intrinsics/mod.rs:3325:9
+    #2 0x5581d4f6b0de in glib::gstring::GString::from_utf8_checked /build/src/gstring.rs:1412:17
+    #3 0x5581d4f6c31a in glib::gstring::tests::gstring_from_utf8 /build/src/gstring.rs:2034:19
+    #4 0x5581d4ea9b9a in __rust_try std.a87d9858-cgu.8
+    #5 0x7fdb625437fc in __libc_start_main csu/../csu/libc-start.c:332:16
+
+0x6020000003f1 is located 0 bytes after 1-byte region [0x6020000003f0,0x6020000003f1)
+allocated by thread T3 here:
+    #0 0x5581d4e90d5e in malloc /rustc/llvm/src/llvm-project/compiler-rt/lib/asan/asan_malloc_linux.cpp:69:3
+""" + asan_tail("heap-buffer-overflow", "/rustc/llvm/src/llvm-project/compiler-rt/lib/asan/asan_interceptors_memintrinsics.cpp:63:3",
+                 "__asan_memcpy"),
+     crate="glib", version="0.17.9", asan=True)
+
+case("asan-dependency-through-stdarch",
+     "https://github.com/shepmaster/jetscii/pull/55 (buffer overflows in find, found with ASan)",
+     ["asan | heap-buffer-overflow | jetscii 0.5.2"],
+     CARGO_TEST + f"""\
+=================================================================
+==2217==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x603000000a3c at pc 0x55f0c3b2e1d7 bp 0x7ffc1a6f2a10 sp 0x7ffc1a6f2a08
+READ of size 16 at 0x603000000a3c thread T1
+    #0 0x55f0c3b2e1d6 in core::core_arch::x86::sse2::_mm_loadu_si128 {RUSTC}/library/core/src/../../stdarch/crates/core_arch/src/x86/sse2.rs:1213:5
+    #1 0x55f0c3b2e1d6 in jetscii::simd::Bytes::find /root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/jetscii-0.5.2/src/simd.rs:109:20
+    #2 0x55f0c3b29a61 in mycrate::tests::split /build/src/lib.rs:64:22
+
+0x603000000a3c is located 12 bytes inside of 28-byte region [0x603000000a30,0x603000000a4c)
+allocated by thread T1 here:
+    #0 0x55f0c3a9cd5e in malloc /rustc/llvm/src/llvm-project/compiler-rt/lib/asan/asan_malloc_linux.cpp:69:3
+""" + asan_tail("heap-buffer-overflow", f"{RUSTC}/library/core/src/../../stdarch/crates/core_arch/src/x86/sse2.rs:1213:5",
+                 "core::core_arch::x86::sse2::_mm_loadu_si128"),
      asan=True)
 
 # ------------------------------------------------------- Rust's runtime checks
