@@ -159,9 +159,11 @@ void Diagnoser::read_line(std::string_view line) {
                              ((markers & bit(kError)) != 0 && has(line, kMiriMarker));
     if (next_report || !report_->read(line)) close_report();
   }
+  // Before the fast path: a backtrace's lines have no markers. (Placed here,
+  // not in it, this costs plain logs 7% instead of 20%: see benchmarks.md.)
+  if (pending_check_ && !report_) follow_check(line);
   if (markers == 0) {
     panic_location_.clear();
-    if (pending_check_ && !report_) follow_check(line);
     return;
   }
 
@@ -194,7 +196,6 @@ void Diagnoser::read_line(std::string_view line) {
 
   panic_location_ = std::move(line_panic_location_);
   line_panic_location_.clear();
-  if (pending_check_ && !report_) follow_check(line);
 }
 
 void Diagnoser::read_error_line(std::string_view line) {

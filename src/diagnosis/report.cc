@@ -64,8 +64,10 @@ bool Report::read_miri(std::string_view line, std::string_view text) {
   // "= help: this indicates a potential bug in the program: it performed an
   // invalid operation, but the Stacked Borrows rules it violated are still
   // experimental"
-  if (has(text, "Stacked Borrows")) aliasing_ = Aliasing::kStackedBorrows;
-  if (has(text, "Tree Borrows")) aliasing_ = Aliasing::kTreeBorrows;
+  if (aliasing_ == Aliasing::kNone && has(text, " Borrows")) {
+    if (has(text, "Stacked Borrows")) aliasing_ = Aliasing::kStackedBorrows;
+    if (has(text, "Tree Borrows")) aliasing_ = Aliasing::kTreeBorrows;
+  }
   if (origin_) return true;
   // Since 2025: "= note: stack backtrace:", then std's frame shape.
   if (in_backtrace_ && backtrace_.read(text)) {
