@@ -160,7 +160,7 @@ void Diagnoser::read_line(std::string_view line) {
     if (next_report || !report_->read(line)) close_report();
   }
   // Before the fast path: a backtrace's lines have no markers. (Placed here,
-  // not in it, this costs plain logs 7% instead of 20%: see benchmarks.md.)
+  // not in it, this costs plain logs 6% instead of 20%: see benchmarks.md.)
   if (pending_check_ && !report_) follow_check(line);
   if (markers == 0) {
     panic_location_.clear();
