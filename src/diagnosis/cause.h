@@ -15,6 +15,10 @@ struct Cause {
   /// The crate whose code the report points into: the crate itself or one of
   /// its dependencies; "" when the report does not tell.
   std::string source_crate;
+  /// The version of source_crate: the crate's own for the crate under test,
+  /// the registry folder's NAME-VERSION for a dependency; "" when not known
+  /// (a git checkout, a report that does not tell).
+  std::string source_version;
   /// An ASan report in a log where ASan said it was ignoring
   /// __asan_handle_no_return, after which it reports stack errors wrongly.
   bool possible_false_positive = false;

@@ -80,8 +80,13 @@ uint32_t markers_in(std::string_view line) {
 
 constexpr std::string_view kMiriMarker = "error: Undefined Behavior: ";
 constexpr std::string_view kAsanMarker = "ERROR: AddressSanitizer: ";
+constexpr std::string_view kAbnormalMarker = "error: abnormal termination: ";
 constexpr size_t kMaxCauses = 64;
 constexpr size_t kMaxLocation = 4096;
+// Lines between a check's message and its "stack backtrace:" (or Miri's
+// abort report): a help paragraph, "note: run with RUST_BACKTRACE=1", "thread
+// caused non-unwinding panic".
+constexpr unsigned kMaxCheckWait = 8;
 
 bool has(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
@@ -125,14 +130,19 @@ void Diagnoser::feed(std::string_view raw) {
 Diagnosis Diagnoser::finish(const Facts& facts) {
   if (const auto line = lines_.finish()) read_line(*line);
   if (report_) close_report();
+  if (pending_check_) settle_check(std::nullopt);
 
   Diagnosis diagnosis;
   for (Finding& finding : findings_) {
     Cause& cause = finding.cause;
-    if (finding.in_own_crate) cause.source_crate = valid_utf8(facts.crate);
+    if (finding.in_own_crate) {
+      cause.source_crate = valid_utf8(facts.crate);
+      cause.source_version = valid_utf8(facts.version);
+    }
     cause.possible_false_positive = cause.tool == "asan" && asan_ignores_no_return_;
     const bool seen = std::any_of(diagnosis.causes.begin(), diagnosis.causes.end(), [&](auto& c) {
-      return c.kind == cause.kind && c.source_crate == cause.source_crate;
+      return c.kind == cause.kind && c.source_crate == cause.source_crate &&
+             c.source_version == cause.source_version;
     });
     if (!seen) diagnosis.causes.push_back(std::move(cause));
   }
@@ -149,6 +159,9 @@ void Diagnoser::read_line(std::string_view line) {
                              ((markers & bit(kError)) != 0 && has(line, kMiriMarker));
     if (next_report || !report_->read(line)) close_report();
   }
+  // Before the fast path: a backtrace's lines have no markers. (Placed here,
+  // not in it, this costs plain logs 6% instead of 20%: see benchmarks.md.)
+  if (pending_check_ && !report_) follow_check(line);
   if (markers == 0) {
     panic_location_.clear();
     return;
@@ -190,6 +203,13 @@ void Diagnoser::read_error_line(std::string_view line) {
     report_.emplace(Report::Tool::kMiri, line.substr(at + kMiriMarker.size()), line.substr(at));
     return;
   }
+  // Miri aborting after a failed check: its backtrace tells where the check was.
+  if (const size_t at = line.find(kAbnormalMarker);
+      at != std::string_view::npos && pending_check_) {
+    report_.emplace(Report::Tool::kMiriTrace, line.substr(at + kAbnormalMarker.size()),
+                    line.substr(at));
+    return;
+  }
   if (has(line, "error[E") && !tests_started_) compile_error_ = true;
   if (has(line, "error: could not compile") ||
       has(line, "error: failed to run custom build command") ||
@@ -210,6 +230,8 @@ void Diagnoser::read_panic(std::string_view line) {
   constexpr std::string_view kAt = "panicked at ";
   const size_t at = line.find(kAt);
   if (at == std::string_view::npos) return;
+  // Another panic: a backtrace from here on is not the waiting check's.
+  if (pending_check_) settle_check(std::nullopt);
   std::string_view location = line.substr(at + kAt.size());
   // Before Rust 1.73: "panicked at 'MESSAGE', src/lib.rs:4:14".
   if (location.starts_with('\'')) {
@@ -227,11 +249,18 @@ void Diagnoser::read_rust_check(uint32_t markers, std::string_view line) {
     // line (before Rust 1.73) or the one before.
     const std::string& location =
         line_panic_location_.empty() ? panic_location_ : line_panic_location_;
-    if (!location.empty()) {
-      const SourceOrigin origin = source_origin(location, true);
-      if (origin.kind != SourceOrigin::Kind::kSystem) set_source(finding, origin);
+    const SourceOrigin origin = source_origin(location, true);
+    if (!location.empty() && origin.kind != SourceOrigin::Kind::kSystem) {
+      set_source(finding, origin);
+      add_cause(std::move(finding));
+      return;
     }
-    add_cause(std::move(finding));
+    // In the standard library (or not told): the backtrace may follow.
+    if (pending_check_) settle_check(std::nullopt);
+    pending_check_ = std::move(finding);
+    check_backtrace_ = StdBacktrace();
+    check_backtrace_started_ = false;
+    check_wait_ = 0;
   };
   // cargo: "(signal: 4, SIGILL: illegal instruction)"
   if ((markers & bit(kSigill)) &&
@@ -251,15 +280,44 @@ void Diagnoser::read_rust_check(uint32_t markers, std::string_view line) {
   }
 }
 
+void Diagnoser::follow_check(std::string_view line) {
+  const std::string_view text = trim(line);
+  if (check_backtrace_started_) {
+    if (check_backtrace_.read(text)) {
+      if (check_backtrace_.origin()) settle_check(check_backtrace_.origin());
+    } else {
+      settle_check(std::nullopt);  // the backtrace ended in the standard library
+    }
+  } else if (text == "stack backtrace:") {
+    check_backtrace_started_ = true;
+  } else if (++check_wait_ > kMaxCheckWait) {
+    settle_check(std::nullopt);
+  }
+}
+
+void Diagnoser::settle_check(const std::optional<SourceOrigin>& origin) {
+  Finding finding = std::move(*pending_check_);
+  pending_check_.reset();
+  if (origin) set_source(finding, *origin);
+  add_cause(std::move(finding));
+}
+
 void Diagnoser::close_report() {
-  if (auto finding = report_->finding()) add_cause(std::move(*finding));
+  if (report_->tool() == Report::Tool::kMiriTrace) {
+    if (pending_check_) settle_check(report_->origin());
+  } else if (auto finding = report_->finding()) {
+    add_cause(std::move(*finding));
+  }
   report_.reset();
 }
 
 void Diagnoser::add_cause(Finding finding) {
+  // Causes keep the order they appeared in.
+  if (pending_check_) settle_check(std::nullopt);
   const Cause& cause = finding.cause;
   for (const Finding& seen : findings_) {
     if (seen.cause.kind == cause.kind && seen.cause.source_crate == cause.source_crate &&
+        seen.cause.source_version == cause.source_version &&
         seen.in_own_crate == finding.in_own_crate) {
       return;
     }

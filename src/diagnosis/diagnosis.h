@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "diagnosis/backtrace.h"
 #include "diagnosis/cause.h"
 #include "diagnosis/report.h"
 #include "diagnosis/terminal_lines.h"
@@ -22,7 +23,7 @@
 namespace diagnosis {
 
 /// Bump when the rules change, so that sync diagnoses stored logs again.
-inline constexpr int kDiagnosisVersion = 1;
+inline constexpr int kDiagnosisVersion = 2;
 
 /// The one outcome vocabulary (result/outcome.h); the diagnosis is what
 /// decides it.
@@ -65,6 +66,8 @@ class Diagnoser {
   void read_error_line(std::string_view line);
   void read_panic(std::string_view line);
   void read_rust_check(uint32_t markers, std::string_view line);
+  void follow_check(std::string_view line);
+  void settle_check(const std::optional<SourceOrigin>& origin);
   void close_report();
   void add_cause(Finding finding);
   void add_spurious(std::string_view what);
@@ -78,6 +81,13 @@ class Diagnoser {
   /// PATH:LINE:COL:" (on the same line before Rust 1.73).
   std::string panic_location_;
   std::string line_panic_location_;
+  /// A failed check whose panic location is in the standard library, waiting
+  /// for the backtrace that tells whose call it was: the panic's "stack
+  /// backtrace:" or, under Miri, the report of the abort that follows.
+  std::optional<Finding> pending_check_;
+  StdBacktrace check_backtrace_;
+  bool check_backtrace_started_ = false;
+  unsigned check_wait_ = 0;  // lines read while waiting for a backtrace
   bool tests_started_ = false;
   bool compile_error_ = false;
   bool test_failure_ = false;

@@ -18,6 +18,7 @@ json to_json(const Diagnosis& diagnosis) {
         {"kind", cause.kind},
         {"tool", cause.tool},
         {"source_crate", cause.source_crate},
+        {"source_version", cause.source_version},
         {"possible_false_positive", cause.possible_false_positive},
         {"excerpt", cause.excerpt},
     });
@@ -39,10 +40,15 @@ Diagnosis diagnosis_from_json(const json& in) {
     diagnosis.outcome = *outcome;
     for (const json& cause : in.at("causes")) {
       const json& source = cause.at("source_crate");
+      // Diagnoses before version 2 have no source_version.
+      const auto version = cause.find("source_version");
       diagnosis.causes.push_back({
           .kind = cause.at("kind").get<std::string>(),
           .tool = cause.at("tool").get<std::string>(),
           .source_crate = source.is_null() ? std::string() : source.get<std::string>(),
+          .source_version = version == cause.end() || version->is_null()
+                                ? std::string()
+                                : version->get<std::string>(),
           .possible_false_positive = cause.at("possible_false_positive").get<bool>(),
           .excerpt = cause.at("excerpt").get<std::string>(),
       });

@@ -296,6 +296,7 @@ TEST(DiagnosisTest, MiriDataRaceWithColourCodesInsideTheMessage) {
             (Cause{.kind = "data race",
                    .tool = "miri",
                    .source_crate = "mycrate",
+                   .source_version = "0.1.0",
                    .excerpt = "error: Undefined Behavior: Data race detected between (1) "
                               "non-atomic write on thread `<unnamed>` and (2) non-atomic read on "
                               "thread `main` at alloc1234. (2) just happened here"}));
@@ -602,6 +603,7 @@ TEST(DiagnosisTest, MisalignedPointerDereference) {
             (Cause{.kind = "misaligned pointer dereference",
                    .tool = "rust",
                    .source_crate = "mycrate",
+                   .source_version = "0.1.0",
                    .excerpt = "misaligned pointer dereference: address must be a multiple of 0x4 "
                               "but is 0x7ffd5e0c1a21"}));
 
@@ -653,6 +655,141 @@ TEST(DiagnosisTest, UnsafePreconditionViolated) {
   EXPECT_EQ(d.causes[0].kind, "unsafe precondition violated: slice::from_raw_parts");
   EXPECT_EQ(d.causes[0].tool, "rust");
   EXPECT_EQ(d.causes[0].source_crate, "");
+}
+
+// --- Attribution: the crate a finding points into (more in attribution_test.cc)
+
+const std::string kStdSpan =
+    "/root/.rustup/toolchains/nightly-x86_64-unknown-linux-gnu/lib/rustlib/src/rust/library/"
+    "core/src/slice/raw.rs:131:14";
+
+TEST(DiagnosisTest, OlderMiriBlankLinesDoNotEndTheReport) {
+  // 2021-2022: a blank line, a line of spaces and an empty "= help:" between
+  // the help lines and the backtrace.
+  const Diagnosis d = diagnosed(
+      kCargoMiriHeader +
+      miri_error("trying to reborrow for Unique at alloc91811, but parent tag <224079> does not "
+                 "have an appropriate item in the borrow stack") +
+      miri_span(kStdSpan) + "    |\r\n" + miri_help(kUb) + "\r\n             \r\n    = help: \r\n" +
+      "    = note: inside `std::slice::from_raw_parts_mut::<u8>` at " + kStdSpan + "\r\n" +
+      "    = note: inside `typed_arena::Arena::<u8>::alloc_uninitialized` at /cargo/registry/src/"
+      "github.com-1ecc6299db9ec823/typed-arena-1.7.0/src/lib.rs:330:13\r\n"
+      "note: inside `tests::arena` at src/lib.rs:88:9\r\n" +
+      miri_span("src/lib.rs:88:9") + "\r\nerror: aborting due to previous error\r\n\r\n" +
+      kCargoTestFailed);
+  ASSERT_EQ(d.causes.size(), 1u);
+  EXPECT_EQ(d.causes[0].source_crate, "typed-arena");
+  EXPECT_EQ(d.causes[0].source_version, "1.7.0");
+}
+
+TEST(DiagnosisTest, MiriReportEndsAtTheNextLineThatIsNotRustcs) {
+  // Nothing in the report points outside the standard library; the compiler
+  // warning after it is not part of it.
+  const Diagnosis d = diagnosed(
+      miri_error("entering unreachable code") + miri_span(kStdSpan) + "\r\n" + miri_help(kUb) +
+      "\r\nerror: aborting due to 1 previous error\r\n\r\n"
+      "warning: unused variable: `x`\r\n" +
+      miri_span("src/lib.rs:3:9") + "test result: FAILED. 0 passed; 1 failed\r\n" +
+      miri_span("src/lib.rs:4:9"));
+  ASSERT_EQ(d.causes.size(), 1u);
+  EXPECT_EQ(d.causes[0].source_crate, "");
+}
+
+TEST(DiagnosisTest, MiriHelpSpanCountsWhenNothingBetterDoes) {
+  const Diagnosis d = diagnosed(
+      miri_error("trying to retag from <33421630> for SharedReadWrite permission at alloc12[0x0], "
+                 "but that tag does not exist in the borrow stack for this location") +
+      miri_span(kStdSpan) + "    |\r\n" + miri_help(kUb) +
+      "\x1b[0m\x1b[1m\x1b[38;5;14mhelp\x1b[0m\x1b[0m: <33421630> was created by a SharedReadWrite "
+      "retag at offsets [0x0..0x50]\r\n" +
+      miri_span("/registry/timely-0.12.0/src/handles.rs:240:9") + "    |\r\n" +
+      "    = note: BACKTRACE (of the first span):\r\n"
+      "    = note: inside `core::ptr::NonNull::<u8>::as_ref` at " +
+      kStdSpan + "\r\n\r\nerror: aborting due to 1 previous error\r\n");
+  ASSERT_EQ(d.causes.size(), 1u);
+  EXPECT_EQ(d.causes[0].source_crate, "timely");
+  EXPECT_EQ(d.causes[0].source_version, "0.12.0");
+}
+
+TEST(DiagnosisTest, MiriStdStyleBacktrace) {
+  // Miri since 2025: "= note: stack backtrace:" and std's frame shape. The
+  // message's own continuation line ("at .<enum-tag>") is not a frame.
+  const Diagnosis d =
+      diagnosed(miri_error("constructing invalid value of type E:") +
+                "       at .<enum-tag>, encountered 0x0086, but expected a valid enum tag\r\n" +
+                miri_span(kStdSpan) + "     |\r\n" + miri_help(kUb) +
+                "     = note: stack backtrace:\r\n"
+                "             0: std::mem::transmute::<u16, E>\r\n"
+                "                 at " +
+                kStdSpan +
+                ": 2392:33\r\n"
+                "             1: from_raw\r\n"
+                "                 at /registry/errno-0.3.8/src/lib.rs:26:14: 26:57\r\n"
+                "\r\nerror: aborting due to 1 previous error\r\n");
+  ASSERT_EQ(d.causes.size(), 1u);
+  EXPECT_EQ(d.causes[0].kind, "invalid value");
+  EXPECT_EQ(d.causes[0].source_crate, "errno");
+  EXPECT_EQ(d.causes[0].source_version, "0.3.8");
+}
+
+const std::string kPreconditionPanic =
+    "thread 'tests::convert' panicked at library/core/src/panicking.rs:223:5:\r\n"
+    "unsafe precondition(s) violated: ptr::copy_nonoverlapping requires that both pointer "
+    "arguments are aligned and non-null and the specified memory ranges do not overlap\r\n"
+    "\r\n"
+    "This indicates a bug in the program. This Undefined Behavior check is optional, and cannot "
+    "be relied on for safety.\r\n";
+
+TEST(DiagnosisTest, RustCheckNamesTheFirstFrameOutsideTheStandardLibrary) {
+  const std::string std_frames =
+      "stack backtrace:\r\n"
+      "   0: rust_begin_unwind\r\n"
+      "             at /rustc/9fc6b43126469e3858e2fe86cafb4f0fd5068869/library/std/src/"
+      "panicking.rs:665:5\r\n"
+      "   1: core::ptr::copy_nonoverlapping::precondition_check\r\n"
+      "             at /rustc/9fc6b43126469e3858e2fe86cafb4f0fd5068869/library/core/src/"
+      "ub_checks.rs:68:21\r\n";
+  Diagnosis d = diagnosed(kPreconditionPanic + std_frames +
+                          "   2: half::slice::convert_f32_slice\r\n"
+                          "             at /registry/half-1.8.2/src/slice.rs:131:14\r\n"
+                          "   3: mycrate::tests::convert\r\n"
+                          "             at ./src/lib.rs:20:9\r\n" +
+                          kAbort);
+  ASSERT_EQ(d.causes.size(), 1u);
+  EXPECT_EQ(d.causes[0].source_crate, "half");
+  EXPECT_EQ(d.causes[0].source_version, "1.8.2");
+
+  // A backtrace only through the standard library names nothing.
+  d = diagnosed(kPreconditionPanic + std_frames + "thread caused non-unwinding panic.\r\n");
+  ASSERT_EQ(d.causes.size(), 1u);
+  EXPECT_EQ(d.causes[0].source_crate, "");
+
+  // Another panic's backtrace is not the check's; the causes keep their order.
+  d = diagnosed(kPreconditionPanic +
+                "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\r\n"
+                "thread 'b' panicked at library/core/src/panicking.rs:221:5:\r\n"
+                "attempted to zero-initialize type `&u8`, which is invalid\r\n" +
+                std_frames + "   2: mycrate::b\r\n             at ./src/lib.rs:1:1\r\n");
+  EXPECT_EQ(kinds(d),
+            (std::vector<std::string>{"unsafe precondition violated: ptr::copy_nonoverlapping",
+                                      "invalid mem::zeroed"}));
+  EXPECT_EQ(d.causes[0].source_crate, "");
+  EXPECT_EQ(d.causes[1].source_crate, "mycrate");
+}
+
+TEST(DiagnosisTest, RustCheckUnderMiriIsPlacedByTheAbortsBacktrace) {
+  const Diagnosis d = diagnosed(
+      kPreconditionPanic + "thread caused non-unwinding panic. aborting.\r\n" +
+      "\x1b[0m\x1b[1m\x1b[38;5;9merror\x1b[0m\x1b[0m\x1b[1m: abnormal termination: the program "
+      "aborted execution\x1b[0m\r\n" +
+      miri_span("/rustc/abc/library/std/src/sys/pal/unix/mod.rs:397:14") +
+      "    = note: inside `std::process::abort` at /rustc/abc/library/std/src/process.rs:2394:5\r\n"
+      "note: inside `tests::convert`\r\n" +
+      miri_span("src/lib.rs:11:17") + "\r\nerror: aborting due to 1 previous error\r\n");
+  ASSERT_EQ(d.causes.size(), 1u);  // the abort itself is not a cause
+  EXPECT_EQ(d.causes[0].tool, "rust");
+  EXPECT_EQ(d.causes[0].source_crate, "mycrate");
+  EXPECT_EQ(d.causes[0].source_version, "0.1.0");
 }
 
 // --- Outcomes
@@ -820,8 +957,17 @@ TEST(DiagnosisTest, JsonRoundTrip) {
   EXPECT_EQ(json["version"], kDiagnosisVersion);
   EXPECT_EQ(json["outcome"], "ub");
   EXPECT_EQ(json["causes"][1]["source_crate"], "smallvec");
+  EXPECT_EQ(json["causes"][1]["source_version"], "1.10.0");
   EXPECT_EQ(json["causes"][2]["source_crate"], "");
   EXPECT_EQ(diagnosis_from_json(nlohmann::json::parse(json.dump())), d);
+
+  // Diagnoses stored before source_version (version 1) are still read.
+  const Diagnosis old = diagnosis_from_json(nlohmann::json::parse(R"({"version": 1,
+      "outcome": "ub", "spurious": [], "causes": [{"kind": "data race", "tool": "miri",
+      "source_crate": "smallvec", "possible_false_positive": false, "excerpt": "x"}]})"));
+  ASSERT_EQ(old.causes.size(), 1u);
+  EXPECT_EQ(old.causes[0].source_crate, "smallvec");
+  EXPECT_EQ(old.causes[0].source_version, "");
 
   for (Outcome outcome : result::kOutcomes) {
     EXPECT_EQ(outcome_from_name(outcome_name(outcome)), outcome);

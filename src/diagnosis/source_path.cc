@@ -37,31 +37,51 @@ std::string_view segment_at(std::string_view path, size_t pos) {
   return path.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
 }
 
-std::optional<std::string> dependency_of(std::string_view path) {
+SourceOrigin package_at(std::string_view dir) {
+  return {SourceOrigin::Kind::kDependency, std::string(crate_of_package_dir(dir)),
+          std::string(version_of_package_dir(dir))};
+}
+
+std::optional<SourceOrigin> dependency_of(std::string_view path) {
   // $CARGO_HOME/registry/src/INDEX/NAME-VERSION/...
   constexpr std::string_view kIndexed = "registry/src/";
   if (const size_t at = path.find(kIndexed); at != std::string_view::npos) {
     const size_t index_end = path.find('/', at + kIndexed.size());
     if (index_end != std::string_view::npos) {
-      const std::string_view name = crate_of_package_dir(segment_at(path, index_end + 1));
-      if (!name.empty()) return std::string(name);
+      const std::string_view dir = segment_at(path, index_end + 1);
+      if (!crate_of_package_dir(dir).empty()) return package_at(dir);
     }
   }
   // Directory registries: Debian's /usr/share/cargo/registry, our /registry
-  // mount, vendored /crates.
-  for (const std::string_view marker : {"/registry/", "/crates/"}) {
+  // mount, vendored /crates and /deps.
+  for (const std::string_view marker : {"/registry/", "/crates/", "/deps/", "/vendor/"}) {
     for (size_t at = path.find(marker); at != std::string_view::npos;
          at = path.find(marker, at + 1)) {
-      const std::string_view name = crate_of_package_dir(segment_at(path, at + marker.size()));
-      if (!name.empty()) return std::string(name);
+      const std::string_view dir = segment_at(path, at + marker.size());
+      if (!crate_of_package_dir(dir).empty()) return package_at(dir);
     }
   }
-  // $CARGO_HOME/git/checkouts/NAME-HASH/REV/...
+  // $CARGO_HOME/git/checkouts/NAME-HASH/REV/...: no version to tell.
   constexpr std::string_view kGit = "/git/checkouts/";
   if (const size_t at = path.find(kGit); at != std::string_view::npos) {
     const std::string_view dir = segment_at(path, at + kGit.size());
     const size_t dash = dir.rfind('-');
-    if (dash != std::string_view::npos && dash > 0) return std::string(dir.substr(0, dash));
+    if (dash != std::string_view::npos && dash > 0) {
+      return SourceOrigin{SourceOrigin::Kind::kDependency, std::string(dir.substr(0, dash)), {}};
+    }
+  }
+  return std::nullopt;
+}
+
+// Any other absolute path with a NAME-VERSION folder: a crate unpacked by
+// hand ("/tmp/arrayvec-0.7.6/src/array_string.rs").
+std::optional<SourceOrigin> unpacked_package_of(std::string_view path) {
+  for (size_t slash = path.find('/'); slash != std::string_view::npos;
+       slash = path.find('/', slash + 1)) {
+    const std::string_view dir = segment_at(path, slash + 1);
+    if (slash + 1 + dir.size() < path.size() && !crate_of_package_dir(dir).empty()) {
+      return package_at(dir);
+    }
   }
   return std::nullopt;
 }
@@ -105,6 +125,11 @@ std::string_view crate_of_package_dir(std::string_view dir) {
   return {};
 }
 
+std::string_view version_of_package_dir(std::string_view dir) {
+  const std::string_view name = crate_of_package_dir(dir);
+  return name.empty() ? std::string_view() : dir.substr(name.size() + 1);
+}
+
 std::string_view path_of_location(std::string_view location) {
   for (size_t colon = location.find(':'); colon != std::string_view::npos;
        colon = location.find(':', colon + 1)) {
@@ -117,11 +142,12 @@ std::string_view path_of_location(std::string_view location) {
 
 SourceOrigin source_origin(std::string_view path, bool relative_is_crate) {
   using Kind = SourceOrigin::Kind;
-  if (auto dependency = dependency_of(path)) return {Kind::kDependency, std::move(*dependency)};
-  if (is_standard_library(path)) return {Kind::kSystem, {}};
-  if (path == "/build" || path.starts_with("/build/")) return {Kind::kCrate, {}};
-  if (is_relative(path)) return {relative_is_crate ? Kind::kCrate : Kind::kSystem, {}};
-  return {Kind::kUnknown, {}};
+  if (auto dependency = dependency_of(path)) return std::move(*dependency);
+  if (is_standard_library(path)) return {Kind::kSystem, {}, {}};
+  if (path == "/build" || path.starts_with("/build/")) return {Kind::kCrate, {}, {}};
+  if (is_relative(path)) return {relative_is_crate ? Kind::kCrate : Kind::kSystem, {}, {}};
+  if (auto unpacked = unpacked_package_of(path)) return std::move(*unpacked);
+  return {Kind::kUnknown, {}, {}};
 }
 
 }  // namespace diagnosis

@@ -38,7 +38,33 @@ TEST(SourcePathTest, DependenciesByRegistryLayout) {
     const SourceOrigin origin = source_origin(path, true);
     EXPECT_EQ(origin.kind, Kind::kDependency) << path;
     EXPECT_EQ(origin.dependency, "smallvec") << path;
+    EXPECT_EQ(origin.version,
+              std::string_view(path).find("/git/") == std::string_view::npos ? "1.10.0" : "")
+        << path;
   }
+}
+
+TEST(SourcePathTest, VendoredAndUnpackedDependenciesWithTheirVersions) {
+  for (const char* path : {
+           "/deps/smallvec-1.11.0/src/lib.rs",
+           "/work/vendor/smallvec-1.11.0/src/lib.rs",
+           "/tmp/smallvec-1.11.0/src/lib.rs",
+           "/cargo/registry/src/index.crates.io-1949cf8c6b5b557f/smallvec-1.11.0/src/lib.rs",
+       }) {
+    const SourceOrigin origin = source_origin(path, true);
+    EXPECT_EQ(origin.kind, Kind::kDependency) << path;
+    EXPECT_EQ(origin.dependency, "smallvec") << path;
+    EXPECT_EQ(origin.version, "1.11.0") << path;
+  }
+  EXPECT_EQ(version_of_package_dir("foo-bar-2.0.0-rc.1+build.5"), "2.0.0-rc.1+build.5");
+  EXPECT_EQ(version_of_package_dir("foo"), "");
+  // Test binaries in target/debug/deps are named NAME-HASH, not NAME-VERSION.
+  EXPECT_EQ(source_origin("/build/target/debug/deps/mycrate-5b6e4c5d8e2f1a3b", true).kind,
+            Kind::kCrate);
+  // A toolchain built from source is still the standard library.
+  EXPECT_EQ(
+      source_origin("/build/rust/src/rustc-1.48.0-src/library/std/src/panicking.rs", true).kind,
+      Kind::kSystem);
 }
 
 TEST(SourcePathTest, StandardLibraryAndSystem) {
