@@ -4,8 +4,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -59,6 +61,13 @@ uint64_t children_max_rss() {
   rusage usage{};
   getrusage(RUSAGE_CHILDREN, &usage);
   return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // ru_maxrss is in KiB
+}
+
+uint32_t mean_interval_ms(std::chrono::steady_clock::duration elapsed, uint64_t samples,
+                          std::chrono::milliseconds asked) {
+  const auto ms = std::chrono::duration<double, std::milli>(elapsed).count();
+  const double mean = samples > 0 ? std::ceil(ms / static_cast<double>(samples)) : ms;
+  return static_cast<uint32_t>(std::max(mean, static_cast<double>(asked.count())));
 }
 
 }  // namespace
@@ -125,6 +134,8 @@ void MemoryMeter::start_sampling() {
   if (!usage_fd_) return;
   if (const auto usage = read_number(usage_fd_.get())) sampled_peak_ = *usage;
   stop_ = false;
+  samples_ = 0;
+  sampling_since_ = std::chrono::steady_clock::now();
   sampler_ = std::thread([this] { sample_loop(); });
 }
 
@@ -132,8 +143,9 @@ void MemoryMeter::sample_loop() {
   // Only pread and sleep: the main thread forks, and a child of a
   // multi-threaded process must not inherit a lock this thread holds.
   while (!stop_.load(std::memory_order_relaxed)) {
+    samples_.fetch_add(1, std::memory_order_relaxed);
     if (const auto usage = read_number(usage_fd_.get())) {
-      uint64_t seen = sampled_peak_.load(std::memory_order_relaxed);
+      const uint64_t seen = sampled_peak_.load(std::memory_order_relaxed);
       if (*usage > seen) sampled_peak_.store(*usage, std::memory_order_relaxed);
     }
     std::this_thread::sleep_for(options_.sample_interval);
@@ -164,7 +176,9 @@ PeakMemory MemoryMeter::finish() {
         if (last > sampled_peak_) sampled_peak_ = last;
       }
       peak.bytes = sampled_peak_;
-      peak.sample_ms = static_cast<uint32_t>(options_.sample_interval.count());
+      peak.samples = samples_;
+      peak.sample_ms = mean_interval_ms(std::chrono::steady_clock::now() - sampling_since_,
+                                        peak.samples, options_.sample_interval);
       // The lifetime peak only rises when usage passes it, so a risen one
       // was set during this job and is the job's exact peak.
       const std::optional<uint64_t> lifetime = read_number(peak_file());

@@ -38,7 +38,10 @@ struct MemoryMeterOptions {
 struct PeakMemory {
   uint64_t bytes = 0;
   PeakMemorySource source = PeakMemorySource::kUnknown;
-  uint32_t sample_ms = 0;  // for kSampled
+  /// For kSampled: the mean time between samples, rounded up. More than the
+  /// interval asked for when the job keeps the agent's CPU busy.
+  uint32_t sample_ms = 0;
+  uint64_t samples = 0;  // usage reads while sampling, for measuring its cost
 };
 
 class MemoryMeter {
@@ -81,6 +84,8 @@ class MemoryMeter {
   std::optional<uint64_t> lifetime_peak_at_start_;
   pty::Fd usage_fd_;
   std::atomic<uint64_t> sampled_peak_{0};
+  std::atomic<uint64_t> samples_{0};
+  std::chrono::steady_clock::time_point sampling_since_;
   std::atomic<bool> stop_{false};
   std::thread sampler_;
 };

@@ -105,7 +105,10 @@ TEST_F(MemoryMeterTest, SamplesUsageWhenThePeakCannotBeReset) {
   const PeakMemory peak = meter.finish();
   EXPECT_EQ(peak.source, PeakMemorySource::kSampled);
   EXPECT_EQ(peak.bytes, 400 * kMiB);
-  EXPECT_EQ(peak.sample_ms, 5U);
+  // The mean time between samples: 5 ms asked, more on a busy machine.
+  EXPECT_GE(peak.sample_ms, 5U);
+  EXPECT_LT(peak.sample_ms, 100U);
+  EXPECT_GT(peak.samples, 600 / 100U);
   // The worker's peak stays far above the job's: it is not what we report.
   EXPECT_EQ(read_file(dir / "memory.max_usage_in_bytes"), std::to_string(900 * kMiB) + "\n");
 }
