@@ -70,9 +70,6 @@ std::string to_json(const ResultRecord& record) {
       {"started", iso8601(record.started)},
       {"wall_seconds", record.wall_seconds},
       {"peak_memory_bytes", record.peak_memory_bytes},
-      {"peak_memory_source",
-       record.peak_memory_source.empty() ? json(nullptr) : json(record.peak_memory_source)},
-      {"peak_memory_sample_ms", record.peak_memory_sample_ms},
       {"attempts", record.attempts},
       {"log_bytes", record.log_bytes},
       {"renderer_version", record.renderer_version},
@@ -106,10 +103,6 @@ ResultRecord parse_result_record(std::string_view text) {
     record.started = from_iso8601(in.at("started").get<std::string>());
     record.wall_seconds = in.at("wall_seconds").get<double>();
     record.peak_memory_bytes = in.at("peak_memory_bytes").get<uint64_t>();
-    if (in.contains("peak_memory_source") && !in.at("peak_memory_source").is_null()) {
-      record.peak_memory_source = in.at("peak_memory_source").get<std::string>();
-    }
-    record.peak_memory_sample_ms = in.value("peak_memory_sample_ms", uint32_t{0});
     record.attempts = in.at("attempts").get<unsigned>();
     record.log_bytes = in.at("log_bytes").get<uint64_t>();
     record.renderer_version = in.value("renderer_version", 0);

@@ -39,10 +39,6 @@ struct ResultRecord {
   std::chrono::system_clock::time_point started;
   double wall_seconds = 0;
   uint64_t peak_memory_bytes = 0;
-  /// How it was measured: agent::peak_memory_source_name ("sampled", ...),
-  /// with the sampling interval; "" and 0 when unknown (older records).
-  std::string peak_memory_source;
-  uint32_t peak_memory_sample_ms = 0;
   /// Present when the agent answered; absent for errors before or around it.
   std::optional<agent::JobResult> job;
   /// How many workers took the crate (2 after a worker died under it).

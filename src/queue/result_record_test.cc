@@ -67,33 +67,6 @@ TEST(ResultRecord, BadRecordsAreErrors) {
   EXPECT_THROW(parse_result_record(text), std::runtime_error);
 }
 
-TEST(ResultRecord, SaysHowThePeakWasMeasured) {
-  ResultRecord sampled = record();
-  sampled.peak_memory_source = "sampled";
-  sampled.peak_memory_sample_ms = 5;
-  sampled.job->peak_memory_source = agent::PeakMemorySource::kSampled;
-  sampled.job->peak_memory_sample_ms = 5;
-  const nlohmann::json json = nlohmann::json::parse(to_json(sampled));
-  EXPECT_EQ(json["peak_memory_source"], "sampled");
-  EXPECT_EQ(json["peak_memory_sample_ms"], 5);
-  const ResultRecord back = parse_result_record(to_json(sampled));
-  EXPECT_EQ(back.peak_memory_source, "sampled");
-  EXPECT_EQ(back.peak_memory_sample_ms, 5u);
-  EXPECT_EQ(back.job, sampled.job);
-}
-
-TEST(ResultRecord, ARecordFromBeforeThePeakSourceStillReads) {
-  nlohmann::json old = nlohmann::json::parse(to_json(record()));
-  for (nlohmann::json* object : {&old, &old["job"]}) {
-    object->erase("peak_memory_source");
-    object->erase("peak_memory_sample_ms");
-  }
-  const ResultRecord back = parse_result_record(old.dump());
-  EXPECT_EQ(back.peak_memory_bytes, 123456789u);
-  EXPECT_EQ(back.peak_memory_source, "");
-  EXPECT_EQ(back.job->peak_memory_source, agent::PeakMemorySource::kUnknown);
-}
-
 TEST(Classify, FromTheAgentsResult) {
   EXPECT_EQ(classify({.commands = {{.exit_code = 0}, {.exit_code = 0}}}), Outcome::kPassed);
   EXPECT_EQ(classify({.commands = {{.exit_code = 0}, {.exit_code = 101}}}), Outcome::kFailed);

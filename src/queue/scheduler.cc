@@ -237,11 +237,7 @@ void Scheduler::complete(Slot& slot, Outcome outcome, const std::string& error) 
       .attempts = flight.pending.attempts,
       .log_bytes = flight.raw->bytes_written(),
   };
-  if (flight.result) {
-    record.peak_memory_bytes = flight.result->peak_memory_bytes;
-    record.peak_memory_source = agent::peak_memory_source_name(flight.result->peak_memory_source);
-    record.peak_memory_sample_ms = flight.result->peak_memory_sample_ms;
-  }
+  if (flight.result) record.peak_memory_bytes = flight.result->peak_memory_bytes;
   record.renderer_version = render::kRendererVersion;
   record.diagnosis_json =
       diagnosis::to_json(flight.diagnoser.finish(diagnosis_facts(record))).dump();
