@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -135,14 +136,18 @@ TEST(RunMemory, EachCratesPeakIsItsOwnInASharedWorker) {
   EXPECT_GE(big["peak_memory_bytes"].get<uint64_t>(), 1400 * kMiB) << big.dump(2);
   EXPECT_LT(tiny["peak_memory_bytes"].get<uint64_t>(), 200 * kMiB) << tiny.dump(2);
   EXPECT_GT(tiny["peak_memory_bytes"].get<uint64_t>(), 10 * kMiB) << tiny.dump(2);
-  // The figure says how it was made; Docker mounts cgroupfs read-only, so
-  // no reset: either the worker's peak rose in the job or usage was sampled.
-  for (const nlohmann::json* r : {&big, &tiny}) {
-    EXPECT_EQ((*r)["peak_memory_source"], (*r)["job"]["peak_memory_source"]);
-    EXPECT_NE((*r)["peak_memory_source"], nullptr) << r->dump(2);
-  }
-  if (tiny["peak_memory_source"] == "sampled") {
-    EXPECT_GT(tiny["peak_memory_sample_ms"], 0);
+  // The figure says how it was made (in the agent's answer, kept in the
+  // record). Under Docker's read-only cgroupfs nothing can be reset: the big
+  // crate raised its worker's peak, the tiny one was sampled. An engine
+  // that lets the agent reset the peak gives an exact figure for both.
+  const std::set<std::string> reset = {"cgroup-peak", "cgroup-max-usage"};
+  const auto source = [](const nlohmann::json& r) {
+    return r["job"]["peak_memory_source"].get<std::string>();
+  };
+  EXPECT_TRUE(reset.contains(source(big)) || source(big) == "cgroup-lifetime-peak") << big.dump(2);
+  EXPECT_TRUE(reset.contains(source(tiny)) || source(tiny) == "sampled") << tiny.dump(2);
+  if (source(tiny) == "sampled") {
+    EXPECT_GE(tiny["job"]["peak_memory_sample_ms"], 5) << tiny.dump(2);
   }
   fs::remove_all(root);
 }
