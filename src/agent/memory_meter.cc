@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -184,6 +185,8 @@ PeakMemory MemoryMeter::finish() {
       const std::optional<uint64_t> lifetime = read_number(peak_file());
       if (lifetime && lifetime_peak_at_start_ && *lifetime > *lifetime_peak_at_start_) {
         peak = {.bytes = *lifetime, .source = PeakMemorySource::kCgroupLifetimePeak};
+      } else if (!usage_fd_) {
+        peak = {.bytes = children_max_rss(), .source = PeakMemorySource::kRusage};
       }
       break;
     }

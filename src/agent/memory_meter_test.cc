@@ -178,6 +178,14 @@ TEST_F(MemoryMeterTest, WithoutACgroupFallsBackToRusage) {
   EXPECT_EQ(meter.finish().source, PeakMemorySource::kRusage);
 }
 
+TEST_F(MemoryMeterTest, AnUnreadableUsageFallsBackToRusage) {
+  const fs::path dir = v1(100 * kMiB, 900 * kMiB);
+  fs::remove(dir / "memory.usage_in_bytes");
+  MemoryMeter meter(options(false));
+  meter.start();
+  EXPECT_EQ(meter.finish().source, PeakMemorySource::kRusage);
+}
+
 TEST_F(MemoryMeterTest, ADestroyedMeterStopsSampling) {
   v1(100 * kMiB, 900 * kMiB);
   // Left without finish(), as when a job throws: joins its thread.
