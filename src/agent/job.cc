@@ -1,9 +1,11 @@
 #include "agent/job.h"
 
+#include <array>
 #include <cmath>
 #include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "agent/protocol.h"
 
@@ -30,12 +32,15 @@ std::string field(const std::string& path, std::string_view key) {
   return out;
 }
 
+/// `optional` keys may be missing: fields added after records were stored.
 const json& object(const json& value, const std::string& path,
-                   std::initializer_list<std::string_view> keys) {
+                   std::initializer_list<std::string_view> keys,
+                   std::initializer_list<std::string_view> optional = {}) {
   if (!value.is_object()) fail(path, "expected an object");
   for (const auto& [key, _] : value.items()) {
     bool known = false;
     for (const std::string_view k : keys) known = known || k == key;
+    for (const std::string_view k : optional) known = known || k == key;
     if (!known) fail(field(path, key), "unknown field");
   }
   for (const std::string_view k : keys) {
@@ -182,8 +187,26 @@ Timeout read_timeout(const json& value, const std::string& path) {
   fail(path, R"(expected null, "wall" or "no-output", not )" + in_quotes(text));
 }
 
+constexpr std::array<std::pair<PeakMemorySource, std::string_view>, 5> kPeakMemorySources = {{
+    {PeakMemorySource::kCgroupPeak, "cgroup-peak"},
+    {PeakMemorySource::kCgroupMaxUsage, "cgroup-max-usage"},
+    {PeakMemorySource::kCgroupLifetimePeak, "cgroup-lifetime-peak"},
+    {PeakMemorySource::kSampled, "sampled"},
+    {PeakMemorySource::kRusage, "rusage"},
+}};
+
+PeakMemorySource read_peak_memory_source(const json& value, const std::string& path) {
+  if (value.is_null()) return PeakMemorySource::kUnknown;
+  const std::string text = string_at(value, path);
+  for (const auto& [source, name] : kPeakMemorySources) {
+    if (name == text) return source;
+  }
+  fail(path, "unknown source " + in_quotes(text));
+}
+
 JobResult read_job_result(const json& value, const std::string& path) {
-  object(value, path, {"commands", "timed_out", "oom_killed", "wall_seconds", "peak_memory_bytes"});
+  object(value, path, {"commands", "timed_out", "oom_killed", "wall_seconds", "peak_memory_bytes"},
+         {"peak_memory_source", "peak_memory_sample_ms"});
   JobResult result;
   const json& commands = value["commands"];
   if (!commands.is_array()) fail(path + ".commands", "expected an array");
@@ -196,6 +219,15 @@ JobResult read_job_result(const json& value, const std::string& path) {
   result.wall_seconds = seconds_at(value["wall_seconds"], path + ".wall_seconds");
   result.peak_memory_bytes = unsigned_at(value["peak_memory_bytes"], path + ".peak_memory_bytes", 0,
                                          std::numeric_limits<uint64_t>::max());
+  if (value.contains("peak_memory_source")) {
+    result.peak_memory_source =
+        read_peak_memory_source(value["peak_memory_source"], path + ".peak_memory_source");
+  }
+  if (value.contains("peak_memory_sample_ms")) {
+    result.peak_memory_sample_ms = static_cast<uint32_t>(
+        unsigned_at(value["peak_memory_sample_ms"], path + ".peak_memory_sample_ms", 0,
+                    std::numeric_limits<uint32_t>::max()));
+  }
   return result;
 }
 
@@ -218,6 +250,13 @@ json optional_int(const std::optional<int>& value) {
 }
 
 }  // namespace
+
+std::string_view peak_memory_source_name(PeakMemorySource source) {
+  for (const auto& [value, name] : kPeakMemorySources) {
+    if (value == source) return name;
+  }
+  return "";
+}
 
 void to_json(json& out, const CommandSpec& command) {
   out = {{"argv", command.argv},
@@ -265,6 +304,9 @@ void to_json(json& out, const JobResult& result) {
          {"oom_killed", result.oom_killed},
          {"wall_seconds", result.wall_seconds},
          {"peak_memory_bytes", result.peak_memory_bytes}};
+  const std::string_view source = peak_memory_source_name(result.peak_memory_source);
+  out["peak_memory_source"] = source.empty() ? json(nullptr) : json(source);
+  out["peak_memory_sample_ms"] = result.peak_memory_sample_ms;
 }
 
 void from_json(const json& in, JobResult& result) { result = read_job_result(in, "result"); }

@@ -75,6 +75,19 @@ struct CommandResult {
 
 enum class Timeout : uint8_t { kNone, kWall, kNoOutput };
 
+/// How a job's peak memory was measured (MemoryMeter, docs/sandbox.md).
+/// JSON: the name in quotes, or null for kUnknown.
+enum class PeakMemorySource : uint8_t {
+  kUnknown,             // a result from before the source was reported
+  kCgroupPeak,          // "cgroup-peak": v2 memory.peak, reset for the job: exact
+  kCgroupMaxUsage,      // "cgroup-max-usage": v1 max_usage_in_bytes, reset: exact
+  kCgroupLifetimePeak,  // "cgroup-lifetime-peak": the worker's peak, risen in the job: exact
+  kSampled,             // "sampled": usage read every peak_memory_sample_ms: a lower bound
+  kRusage,              // "rusage": no cgroup; the largest RSS the agent's children ever had
+};
+
+std::string_view peak_memory_source_name(PeakMemorySource source);  // "" for kUnknown
+
 struct JobResult {
   /// The commands that ran, in order: fewer than the job's if one was cut
   /// short by a timeout or the OOM killer.
@@ -83,6 +96,9 @@ struct JobResult {
   bool oom_killed = false;
   double wall_seconds = 0;
   uint64_t peak_memory_bytes = 0;
+  /// Optional in JSON, for results stored before they were reported.
+  PeakMemorySource peak_memory_source = PeakMemorySource::kUnknown;
+  uint32_t peak_memory_sample_ms = 0;  // kSampled's interval; else 0
 
   friend bool operator==(const JobResult&, const JobResult&) = default;
 };

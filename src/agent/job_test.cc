@@ -37,6 +37,8 @@ JobResult miri_result() {
       .oom_killed = false,
       .wall_seconds = 900.0,
       .peak_memory_bytes = uint64_t{5} << 32,
+      .peak_memory_source = PeakMemorySource::kSampled,
+      .peak_memory_sample_ms = 5,
   };
 }
 
@@ -150,6 +152,22 @@ TEST(JobResult, RoundTrips) {
   quiet.timed_out = Timeout::kNoOutput;
   quiet.oom_killed = true;
   EXPECT_EQ(parse_job_result(to_payload(quiet)), quiet);
+  for (const PeakMemorySource source :
+       {PeakMemorySource::kCgroupPeak, PeakMemorySource::kCgroupMaxUsage,
+        PeakMemorySource::kCgroupLifetimePeak, PeakMemorySource::kRusage}) {
+    quiet.peak_memory_source = source;
+    EXPECT_EQ(parse_job_result(to_payload(quiet)), quiet);
+  }
+}
+
+TEST(JobResult, StoredBeforeThePeakSourceStillReads) {
+  json value = miri_result();
+  value.erase("peak_memory_source");
+  value.erase("peak_memory_sample_ms");
+  const JobResult old = parse_job_result(value.dump());
+  EXPECT_EQ(old.peak_memory_bytes, uint64_t{5} << 32);
+  EXPECT_EQ(old.peak_memory_source, PeakMemorySource::kUnknown);
+  EXPECT_EQ(old.peak_memory_sample_ms, 0U);
 }
 
 TEST(JobResult, HasTheDocumentedShape) {
@@ -157,7 +175,10 @@ TEST(JobResult, HasTheDocumentedShape) {
   EXPECT_EQ(value["timed_out"], "wall");
   EXPECT_EQ(value["commands"][1],
             json::parse(R"({"exit_code":null,"signal":9,"wall_seconds":887.25})"));
+  EXPECT_EQ(value["peak_memory_source"], "sampled");
+  EXPECT_EQ(value["peak_memory_sample_ms"], 5);
   EXPECT_EQ(json::parse(to_payload(JobResult{}))["timed_out"], nullptr);
+  EXPECT_EQ(json::parse(to_payload(JobResult{}))["peak_memory_source"], nullptr);
 }
 
 TEST(JobResult, ErrorsNameTheField) {
@@ -177,6 +198,10 @@ TEST(JobResult, ErrorsNameTheField) {
             "result.oom_killed: expected true or false");
   EXPECT_EQ(result_error([](json& j) { j.erase("peak_memory_bytes"); }),
             "result.peak_memory_bytes: missing");
+  EXPECT_EQ(result_error([](json& j) { j["peak_memory_source"] = "guessed"; }),
+            "result.peak_memory_source: unknown source \"guessed\"");
+  EXPECT_EQ(result_error([](json& j) { j["peak_memory_sample_ms"] = -5; }),
+            "result.peak_memory_sample_ms: expected a non-negative integer");
 }
 
 }  // namespace

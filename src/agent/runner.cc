@@ -236,7 +236,7 @@ JobResult Runner::run(const Job& job, const OutputHandler& on_output) {
   prepare(job);
 
   JobResult result;
-  MemoryMeter memory(options_.cgroup_root);
+  MemoryMeter memory({.cgroup_root = options_.cgroup_root});
   try {
     const CrateArgs crate_args = read_crate_args(options_.build_dir / "Cargo.toml");
     for (const auto& warning : crate_args.warnings) warn(warning);
@@ -278,7 +278,10 @@ JobResult Runner::run(const Job& job, const OutputHandler& on_output) {
   }
   clean_up();
   result.oom_killed = memory.oom_kills() > 0;
-  result.peak_memory_bytes = memory.peak_bytes();
+  const PeakMemory peak = memory.finish();
+  result.peak_memory_bytes = peak.bytes;
+  result.peak_memory_source = peak.source;
+  result.peak_memory_sample_ms = peak.sample_ms;
   result.wall_seconds = seconds_between(started, Clock::now());
   return result;
 }

@@ -105,6 +105,7 @@ TEST_F(RunnerTest, RecordsOutputAndExitCode) {
   EXPECT_EQ(result.timed_out, Timeout::kNone);
   EXPECT_FALSE(result.oom_killed);
   EXPECT_GT(result.peak_memory_bytes, 0U);  // getrusage, with no cgroup
+  EXPECT_EQ(result.peak_memory_source, PeakMemorySource::kRusage);
   EXPECT_GE(result.wall_seconds, result.commands[0].wall_seconds);
 }
 
@@ -377,6 +378,7 @@ TEST_F(RunnerTest, ReadsOomKillsAndPeakFromCgroupV1) {
   const JobResult clean = run(job_of({shell("true")}));
   EXPECT_FALSE(clean.oom_killed);
   EXPECT_EQ(clean.peak_memory_bytes, 0U);  // reset before the job
+  EXPECT_EQ(clean.peak_memory_source, PeakMemorySource::kCgroupMaxUsage);
 
   const JobResult result =
       run(job_of({shell(R"(printf 'oom_kill_disable 0\nunder_oom 0\noom_kill 3\n' > )" +
@@ -389,11 +391,15 @@ TEST_F(RunnerTest, ReadsOomKillsAndPeakFromCgroupV1) {
 }
 
 TEST_F(RunnerTest, ReadsOomKillsAndPeakFromCgroupV2) {
-  write_file(cgroup() / "memory.peak", "4096\n");
+  write_file(cgroup() / "memory.peak", "999999\n");
   write_file(cgroup() / "memory.events", "low 0\nhigh 0\nmax 1\noom 1\noom_kill 1\n");
-  const JobResult clean = run(job_of({shell("true")}));
+  // Reset through the meter's descriptor, the kernel shows the peak since
+  // then: here, what the job writes.
+  const JobResult clean =
+      run(job_of({shell("echo 4096 > " + (cgroup() / "memory.peak").string())}));
   EXPECT_FALSE(clean.oom_killed);
   EXPECT_EQ(clean.peak_memory_bytes, 4096U);
+  EXPECT_EQ(clean.peak_memory_source, PeakMemorySource::kCgroupPeak);
 
   const JobResult result =
       run(job_of({shell(R"(printf 'low 0\nhigh 0\nmax 2\noom 2\noom_kill 2\n' > )" +
