@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -147,6 +148,31 @@ CommandOutcome watch(CommandProcess& process, const Limits& limits,
   return outcome;
 }
 
+bool uses_crate_args(const Job& job) {
+  return std::any_of(job.commands.begin(), job.commands.end(), [](const CommandSpec& command) {
+    return std::find(command.argv.begin(), command.argv.end(), "{crate_args}") !=
+           command.argv.end();
+  });
+}
+
+/// The crate's own cargo arguments, for the job's toolchain; none (and no
+/// manifest read) when no command asks for them.
+CrateArgs crate_args_for(const Job& job, const std::filesystem::path& build_dir) {
+  if (!uses_crate_args(job)) return {};
+  const auto bootstrap = job.env.find("RUSTC_BOOTSTRAP");
+  const ArgsToolchain toolchain{
+      .name = job.toolchain,
+      .unstable = accepts_unstable_features(
+          job.toolchain, bootstrap == job.env.end() ? "" : std::string_view(bootstrap->second)),
+  };
+  return read_crate_args(build_dir / "Cargo.toml", toolchain);
+}
+
+/// What the agent has to tell the reader of a log, bold, on a line of its own.
+std::string note_line(std::string_view note) {
+  return "\x1b[1mcrater-at-home: " + std::string(note) + "\x1b[0m\r\n";
+}
+
 /// "$ cargo +stable check '--features=a b'", bold, as a line of the log.
 std::string echo_line(const std::vector<std::string>& argv) {
   std::string line = "\x1b[1m$";
@@ -238,8 +264,9 @@ JobResult Runner::run(const Job& job, const OutputHandler& on_output) {
   JobResult result;
   MemoryMeter memory(options_.cgroup_root);
   try {
-    const CrateArgs crate_args = read_crate_args(options_.build_dir / "Cargo.toml");
+    const CrateArgs crate_args = crate_args_for(job, options_.build_dir);
     for (const auto& warning : crate_args.warnings) warn(warning);
+    if (!crate_args.note.empty()) on_output(note_line(crate_args.note));
 
     Limits limits;
     if (job.timeouts.wall_seconds > 0) {

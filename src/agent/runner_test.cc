@@ -233,10 +233,40 @@ TEST_F(RunnerTest, ReplacesCrateArgsFromDocsRsMetadata) {
   write_file(source() / "Cargo.toml",
              "[package]\nname = \"x\"\nversion = \"1.0.0\"\n"
              "[package.metadata.docs.rs]\nfeatures = [\"a\", \"b\"]\nall-features = true\n");
-  const JobResult result =
-      run(job_of({{.argv = {"sh", "-c", "printf '%s|' \"$@\"", "sh", "{crate_args}", "end"}},
-                  {.argv = {"echo", "{crate_args}x"}}}));
+  Job job = job_of({{.argv = {"sh", "-c", "printf '%s|' \"$@\"", "sh", "{crate_args}", "end"}},
+                    {.argv = {"echo", "{crate_args}x"}}});
+  job.toolchain = "nightly";
+  run(job);
   EXPECT_EQ(output_, "--features=a,b|--all-features|end|{crate_args}x\r\n");
+}
+
+TEST_F(RunnerTest, DocsRsMetadataOnStableIsDroppedWithABoldNote) {
+  write_file(source() / "Cargo.toml",
+             "[package]\nname = \"x\"\nversion = \"1.0.0\"\n"
+             "[package.metadata.docs.rs]\nall-features = true\n");
+  const CommandSpec count = {.argv = {"sh", "-c", "echo args: $#", "sh", "{crate_args}"}};
+  run(job_of({count}));  // job_of's toolchain is stable
+  EXPECT_EQ(output_,
+            "\x1b[1mcrater-at-home: docs.rs metadata (--all-features) not applied: it is meant "
+            "for nightly and the toolchain is stable\x1b[0m\r\nargs: 0\r\n");
+
+  // RUSTC_BOOTSTRAP=1 lets stable take #![feature]: the metadata applies.
+  output_.clear();
+  Job bootstrapped = job_of({count});
+  bootstrapped.env = {{"RUSTC_BOOTSTRAP", "1"}};
+  run(bootstrapped);
+  EXPECT_EQ(output_, "args: 1\r\n");
+}
+
+TEST_F(RunnerTest, AJobWithoutCrateArgsNeverReadsTheManifest) {
+  write_file(source() / "Cargo.toml", "[package\nnot toml");
+  std::vector<std::string> warnings;
+  RunnerOptions watched = options();
+  watched.on_warning = [&](std::string_view warning) { warnings.emplace_back(warning); };
+  Runner runner(watched);
+  runner.run(job_of({shell("echo ok")}), [this](std::string_view bytes) { output_ += bytes; });
+  EXPECT_EQ(output_, "ok\r\n");
+  EXPECT_THAT(warnings, IsEmpty());
 }
 
 TEST_F(RunnerTest, NoCrateArgsLeavesNoArgument) {
@@ -265,7 +295,7 @@ TEST_F(RunnerTest, EachJobStartsFromAFreshCopyAndLeavesNothing) {
 TEST_F(RunnerTest, UnpacksACrateArchive) {
   write_file(root_ / "pkg" / "y-2.0.0" / "Cargo.toml",
              "[package]\nname = \"y\"\nversion = \"2.0.0\"\n"
-             "[package.metadata.docs.rs]\nno-default-features = true\n");
+             "[package.metadata.playground]\nno-default-features = true\n");
   const fs::path archive = root_ / "y-2.0.0.crate";
   const std::string tar =
       "tar -C " + (root_ / "pkg").string() + " -czf " + archive.string() + " y-2.0.0";
