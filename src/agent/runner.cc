@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -168,6 +169,33 @@ CrateArgs crate_args_for(const Job& job, const std::filesystem::path& build_dir)
   return read_crate_args(build_dir / "Cargo.toml", toolchain);
 }
 
+/// Whether `program` is an executable file in one of `path`'s folders.
+bool on_path(const std::string& program, std::string_view path) {
+  while (true) {
+    const size_t colon = path.find(':');
+    const std::string_view dir = path.substr(0, colon);
+    const std::string file = std::string(dir.empty() ? "." : dir) + "/" + program;
+    std::error_code error;
+    if (std::filesystem::is_regular_file(file, error) && access(file.c_str(), X_OK) == 0) {
+      return true;
+    }
+    if (colon == std::string_view::npos) return false;
+    path.remove_prefix(colon + 1);
+  }
+}
+
+/// Whether the command's when_available / unless_available let it run.
+bool wanted(const CommandSpec& command, const Job& job) {
+  if (command.when_available.empty() && command.unless_available.empty()) return true;
+  const auto job_path = job.env.find("PATH");
+  const char* own_path = std::getenv("PATH");
+  const std::string path = job_path != job.env.end() ? job_path->second
+                           : own_path != nullptr     ? own_path
+                                                     : "/usr/bin:/bin";
+  if (!command.when_available.empty() && !on_path(command.when_available, path)) return false;
+  return command.unless_available.empty() || !on_path(command.unless_available, path);
+}
+
 /// What the agent has to tell the reader of a log, bold, on a line of its own.
 std::string note_line(std::string_view note) {
   return "\x1b[1mcrater-at-home: " + std::string(note) + "\x1b[0m\r\n";
@@ -281,6 +309,7 @@ JobResult Runner::run(const Job& job, const OutputHandler& on_output) {
     memory.start();
     for (const auto& command : job.commands) {
       if (should_stop()) throw Stopped("the job was stopped");
+      if (!wanted(command, job)) continue;
       Limits command_limits = limits;
       if (command.timeout_seconds > 0) {
         const Clock::time_point deadline =

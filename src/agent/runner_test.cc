@@ -134,6 +134,40 @@ TEST_F(RunnerTest, AMissingProgramFailsLikeInAShell) {
   EXPECT_THAT(output_, HasSubstr("next\r\n"));
 }
 
+TEST_F(RunnerTest, RunsACommandOnlyIfItsProgramIsOrIsNotOnThePath) {
+  write_file(root_ / "bin" / "cah-tool", "#!/bin/sh\n");
+  fs::permissions(root_ / "bin" / "cah-tool", fs::perms::owner_all);
+  write_file(root_ / "bin" / "cah-not-executable", "");
+  CommandSpec with_tool = shell("echo with tool");
+  with_tool.when_available = "cah-tool";
+  CommandSpec without_tool = shell("echo without tool");
+  without_tool.unless_available = "cah-tool";
+  CommandSpec never = shell("echo never");
+  never.when_available = "cah-not-executable";
+  CommandSpec fallback = shell("echo fallback");
+  fallback.unless_available = "cah-no-such-program";
+  Job job = job_of({with_tool, without_tool, never, fallback});
+  job.env = {{"PATH", (root_ / "bin").string() + ":/usr/bin:/bin"}};
+  JobResult result = run(job);
+  EXPECT_EQ(output_, "with tool\r\nfallback\r\n");
+  EXPECT_EQ(result.commands.size(), 2U);  // the skipped ones have no result
+
+  output_.clear();
+  job.env = {{"PATH", "/usr/bin:/bin"}};
+  result = run(job);
+  EXPECT_EQ(output_, "without tool\r\nfallback\r\n");
+  EXPECT_EQ(result.commands.size(), 2U);
+}
+
+TEST_F(RunnerTest, AJobWithNoCrateRunsInAnEmptyBuildDir) {
+  Job job = job_of({shell("ls -A; echo done")});
+  job.source = {.kind = Source::Kind::kNone};
+  const JobResult result = run(job);
+  EXPECT_EQ(output_, "done\r\n");
+  ASSERT_EQ(result.commands.size(), 1U);
+  EXPECT_EQ(result.commands[0].exit_code, 0);
+}
+
 TEST_F(RunnerTest, EchoesEachShownCommandWhenAsked) {
   RunnerOptions echoing = options();
   echoing.echo_commands = true;
