@@ -212,6 +212,7 @@ std::optional<std::string> prepare_tool_setup(const tools::Tool& tool,
     std::string message = "the setup of tool '" + options.tool_name + "' failed (" + setup.why +
                           "); no crate was run. The end of its output:\n" + setup.output;
     try {
+      writer.remove_all();  // a container still being removed holds the volume
       sandbox.remove_volume(volume);
     } catch (const sandbox::SandboxError& e) {
       message += "\n(" + std::string(e.what()) + ")";
