@@ -11,11 +11,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -66,8 +69,8 @@ struct Finished {
   std::string output;  // stdout and stderr
 };
 
-/// The binary with `args`, to its end.
-Finished run_binary(const std::vector<std::string>& args, const fs::path& log) {
+/// Starts the binary with `args`, its output to `log`; returns its pid.
+pid_t start_binary(const std::vector<std::string>& args, const fs::path& log) {
   std::vector<std::string> copy = args;
   std::string binary = CAH_BINARY;
   std::vector<char*> argv{binary.data()};
@@ -84,6 +87,12 @@ Finished run_binary(const std::vector<std::string>& args, const fs::path& log) {
     execv(argv[0], argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+/// The binary with `args`, to its end.
+Finished run_binary(const std::vector<std::string>& args, const fs::path& log) {
+  const pid_t pid = start_binary(args, log);
   Finished finished;
   int status = 0;
   if (waitpid(pid, &status, 0) == pid && WIFEXITED(status)) finished.status = WEXITSTATUS(status);
@@ -268,6 +277,38 @@ TEST(ToolSetup, AFailingSetupStopsTheRunBeforeAnyCrate) {
   ASSERT_NE(volume, "") << run.output;
   EXPECT_THAT(shell_output("docker volume inspect " + volume + " 2>&1"),
               HasSubstr("no such volume"));
+}
+
+TEST(ToolSetup, ACtrlCDuringTheSetupStopsItAndLeavesNoContainer) {
+  Scratch scratch;
+  const fs::path tools = scratch / "tools.toml";
+  write_file(tools, stand_in_tools("sleep 60; echo late > {setup}/marker"));
+  const fs::path registry = make_registry(scratch / "registry", {{"cah-hello", "cah-hello"}});
+  const fs::path log = scratch / "run.log";
+  const pid_t pid = start_binary(run_args(scratch, tools, registry, {"--tool=standin"}), log);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (read_file(log).find("setup: running") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string volume = volume_named_in(read_file(log));
+  if (!volume.empty()) scratch.owns_volume(volume);
+  ASSERT_NE(volume, "") << read_file(log);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto stopped_at = std::chrono::steady_clock::now();
+  kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, std::chrono::seconds(20));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130) << read_file(log);
+  EXPECT_THAT(read_file(log), HasSubstr("stopped during the tool's setup; no crate was run"));
+  EXPECT_EQ(shell_output("docker ps -aq --filter label=crater-at-home.worker=" + scratch.prefix() +
+                         "-setup"),
+            "");
+  EXPECT_FALSE(fs::exists(scratch / "store/standin/raw"));
+  // Half-made: no marker, so the next run would make it afresh.
+  EXPECT_EQ(read_volume(volume, "ls -A"), "");
 }
 
 TEST(CrateArgsOnStable, DocsRsMetadataForNightlyIsNotAppliedAndTheLogSaysSo) {
