@@ -151,8 +151,9 @@ fs::path make_registry(const fs::path& root,
   return root;
 }
 
-/// The stand-in for Miri: a slow setup that leaves a marker and counts its
-/// runs; every crate's command prints the marker, then checks the crate.
+/// The stand-in for Miri: every crate's command prints the setup's marker,
+/// then checks the crate. Each test's setup script is its own, so that its
+/// volume (named from the script) is too, whatever else runs at once.
 std::string stand_in_tools(const std::string& setup_script) {
   return R"([tools.standin]
 description = "a stand-in for miri: setup once, then cargo check"
@@ -260,7 +261,7 @@ TEST(ToolSetup, RunsOnceIsReadOnlyForCratesAndIsReusedByTheNextRun) {
 TEST(ToolSetup, AFailingSetupStopsTheRunBeforeAnyCrate) {
   Scratch scratch;
   const fs::path tools = scratch / "tools.toml";
-  write_file(tools, stand_in_tools("echo the setup broke; exit 3"));
+  write_file(tools, stand_in_tools("echo the setup broke; exit 3 # " + unique_name("volume")));
   const fs::path registry = make_registry(scratch / "registry", {{"cah-hello", "cah-hello"}});
 
   const Finished run =
@@ -282,7 +283,7 @@ TEST(ToolSetup, AFailingSetupStopsTheRunBeforeAnyCrate) {
 TEST(ToolSetup, ACtrlCDuringTheSetupStopsItAndLeavesNoContainer) {
   Scratch scratch;
   const fs::path tools = scratch / "tools.toml";
-  write_file(tools, stand_in_tools("sleep 60; echo late > {setup}/marker"));
+  write_file(tools, stand_in_tools("sleep 60; echo " + unique_name("late") + " > {setup}/marker"));
   const fs::path registry = make_registry(scratch / "registry", {{"cah-hello", "cah-hello"}});
   const fs::path log = scratch / "run.log";
   const pid_t pid = start_binary(run_args(scratch, tools, registry, {"--tool=standin"}), log);
