@@ -65,6 +65,7 @@ Ran run_job(sandbox::Worker& worker, const agent::Job& job, int stop_fd) {
       },
       stop_fd);
   if (ran.output.size() > kOutputTail) ran.output.erase(0, ran.output.size() - kOutputTail);
+  ran.why = "it ended with no result";
   if (outcome.stopped) {
     ran.stopped = true;
   } else if (outcome.death) {
