@@ -274,7 +274,11 @@ bool DockerSandbox::volume_exists(const std::string& name) const {
 void DockerSandbox::create_volume(const std::string& name,
                                   const std::map<std::string, std::string>& labels) const {
   std::vector<std::string> argv = docker({"volume", "create"});
-  for (const auto& [key, value] : labels) argv.insert(argv.end(), {"--label", key + "=" + value});
+  for (const auto& [key, value] : labels) {
+    std::string label = key;
+    label.append("=").append(value);
+    argv.insert(argv.end(), {"--label", std::move(label)});
+  }
   argv.push_back(name);
   const CommandOutput created = run_to_end(argv, kCliTimeout);
   if (!created.status.success()) {
