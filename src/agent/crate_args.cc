@@ -69,9 +69,26 @@ class ArgsReader {
   CrateArgs& out_;
 };
 
+std::string joined(const std::vector<std::string>& words) {
+  std::string text;
+  for (const std::string& word : words) text += (text.empty() ? "" : " ") + word;
+  return text;
+}
+
+bool is_release_number(std::string_view name) {
+  return !name.empty() && name.front() >= '0' && name.front() <= '9';
+}
+
 }  // namespace
 
-CrateArgs crate_args(std::string_view manifest, std::string_view origin) {
+bool accepts_unstable_features(std::string_view toolchain, std::string_view rustc_bootstrap) {
+  if (rustc_bootstrap == "1") return true;
+  const std::string_view channel = toolchain.substr(0, toolchain.find('-'));
+  return !(channel == "stable" || channel == "beta" || is_release_number(channel));
+}
+
+CrateArgs crate_args(std::string_view manifest, std::string_view origin,
+                     const ArgsToolchain& toolchain) {
   CrateArgs out;
   toml::table root;
   try {
@@ -84,12 +101,17 @@ CrateArgs crate_args(std::string_view manifest, std::string_view origin) {
     return out;
   }
   const toml::node_view metadata = root["package"]["metadata"];
-  const std::array<std::pair<toml::node_view<toml::node>, std::string_view>, 3> candidates{{
-      {metadata["docs"]["rs"], "package.metadata.docs.rs"},
-      {metadata["docs-rs"], "package.metadata.docs-rs"},
-      {metadata["playground"], "package.metadata.playground"},
+  struct Candidate {
+    toml::node_view<toml::node> node;
+    std::string_view name;
+    bool for_nightly;  // docs.rs builds on nightly; the playground on every channel
+  };
+  const std::array<Candidate, 3> candidates{{
+      {metadata["docs"]["rs"], "package.metadata.docs.rs", true},
+      {metadata["docs-rs"], "package.metadata.docs-rs", true},
+      {metadata["playground"], "package.metadata.playground", false},
   }};
-  for (const auto& [node, name] : candidates) {
+  for (const auto& [node, name, for_nightly] : candidates) {
     if (!node) continue;
     const toml::table* table = node.as_table();
     if (table == nullptr) {
@@ -97,17 +119,29 @@ CrateArgs crate_args(std::string_view manifest, std::string_view origin) {
                              " is not a table; ignored");
       continue;
     }
-    out.table = name;
-    ArgsReader reader(origin, out.table, out);
+    CrateArgs read;
+    ArgsReader reader(origin, std::string(name), read);
     reader.features(table->get("features"));
     reader.flag(table->get("all-features"), "all-features", "--all-features");
     reader.flag(table->get("no-default-features"), "no-default-features", "--no-default-features");
+    if (for_nightly && !toolchain.unstable) {
+      // Only a table that asks for something is worth a note; its warnings
+      // do not matter, since none of it applies.
+      if (!read.args.empty() && out.note.empty()) {
+        out.note = "docs.rs metadata (" + joined(read.args) +
+                   ") not applied: it is meant for nightly and the toolchain is " + toolchain.name;
+      }
+      continue;
+    }
+    out.table = name;
+    out.args = std::move(read.args);
+    out.warnings.insert(out.warnings.end(), read.warnings.begin(), read.warnings.end());
     break;
   }
   return out;
 }
 
-CrateArgs read_crate_args(const std::filesystem::path& manifest) {
+CrateArgs read_crate_args(const std::filesystem::path& manifest, const ArgsToolchain& toolchain) {
   std::ifstream in(manifest, std::ios::binary);
   std::ostringstream text;
   if (in) text << in.rdbuf();
@@ -116,7 +150,7 @@ CrateArgs read_crate_args(const std::filesystem::path& manifest) {
     out.warnings.push_back(manifest.string() + ": cannot be read; no cargo arguments");
     return out;
   }
-  return crate_args(text.str(), manifest.string());
+  return crate_args(text.str(), manifest.string(), toolchain);
 }
 
 }  // namespace agent

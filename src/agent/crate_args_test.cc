@@ -157,6 +157,71 @@ TEST(CrateArgs, UnreadableManifestGivesAWarning) {
               ElementsAre("/nonexistent/Cargo.toml: cannot be read; no cargo arguments"));
 }
 
+TEST(CrateArgs, KnowsWhichToolchainsRefuseFeatureGates) {
+  for (const char* refusing :
+       {"stable", "beta", "1.80.0", "1.80", "stable-2024-05-02", "beta-x86_64-unknown-linux-gnu",
+        "1.80.0-x86_64-unknown-linux-gnu", "stable-x86_64-unknown-linux-gnu"}) {
+    EXPECT_FALSE(accepts_unstable_features(refusing, "")) << refusing;
+    EXPECT_FALSE(accepts_unstable_features(refusing, "0")) << refusing;
+    EXPECT_TRUE(accepts_unstable_features(refusing, "1")) << refusing << " + RUSTC_BOOTSTRAP=1";
+  }
+  for (const char* accepting :
+       {"nightly", "nightly-2024-05-01", "nightly-x86_64-unknown-linux-gnu", "miri", "dev"}) {
+    EXPECT_TRUE(accepts_unstable_features(accepting, "")) << accepting;
+  }
+}
+
+constexpr std::string_view kDocsRsAllFeatures = R"(
+[package.metadata.docs.rs]
+all-features = true
+rustdoc-args = ["--cfg", "docsrs"]
+)";
+
+TEST(CrateArgs, DocsRsMetadataIsForNightlyOnly) {
+  const std::string toml = std::string(kPackage) + std::string(kDocsRsAllFeatures);
+  const CrateArgs nightly = crate_args(toml, "Cargo.toml", {.name = "nightly", .unstable = true});
+  EXPECT_THAT(nightly.args, ElementsAre("--all-features"));
+  EXPECT_EQ(nightly.note, "");
+
+  const CrateArgs stable = crate_args(toml, "Cargo.toml", {.name = "stable", .unstable = false});
+  EXPECT_THAT(stable.args, IsEmpty());
+  EXPECT_EQ(stable.table, "");
+  EXPECT_EQ(stable.note,
+            "docs.rs metadata (--all-features) not applied: it is meant for nightly and the "
+            "toolchain is stable");
+
+  const CrateArgs pinned = crate_args(std::string(kPackage) + R"(
+[package.metadata.docs-rs]
+features = ["a", "b"]
+no-default-features = true
+)",
+                                      "Cargo.toml", {.name = "1.80.0", .unstable = false});
+  EXPECT_THAT(pinned.args, IsEmpty());
+  EXPECT_EQ(pinned.note,
+            "docs.rs metadata (--features=a,b --no-default-features) not applied: it is meant for "
+            "nightly and the toolchain is 1.80.0");
+}
+
+TEST(CrateArgs, OnStableThePlaygroundsMetadataStillApplies) {
+  const std::string toml = std::string(kPackage) + std::string(kDocsRsAllFeatures) +
+                           "[package.metadata.playground]\nfeatures = [\"std\"]\n";
+  const CrateArgs stable = crate_args(toml, "Cargo.toml", {.name = "stable", .unstable = false});
+  EXPECT_THAT(stable.args, ElementsAre("--features=std"));
+  EXPECT_EQ(stable.table, "package.metadata.playground");
+  EXPECT_THAT(stable.note, HasSubstr("docs.rs metadata (--all-features) not applied"));
+  // On nightly docs.rs wins, as before.
+  EXPECT_THAT(crate_args(toml, "Cargo.toml").args, ElementsAre("--all-features"));
+}
+
+TEST(CrateArgs, ADocsRsTableAskingNothingNeedsNoNote) {
+  const CrateArgs stable =
+      crate_args(std::string(kPackage) + "[package.metadata.docs.rs]\nrustdoc-args = [\"-x\"]\n",
+                 "Cargo.toml", {.name = "stable", .unstable = false});
+  EXPECT_THAT(stable.args, IsEmpty());
+  EXPECT_EQ(stable.note, "");
+  EXPECT_THAT(stable.warnings, IsEmpty());
+}
+
 // Debian packages crates with their manifests: real metadata, as crate
 // authors write it.
 TEST(CrateArgs, ReadsEveryDebianCrate) {

@@ -89,7 +89,8 @@ std::optional<int> optional_int_at(const json& value, const std::string& path, i
 }
 
 CommandSpec read_command(const json& value, const std::string& path) {
-  object(value, path, {"argv", "show_output", "timeout_seconds"});
+  object(value, path,
+         {"argv", "show_output", "timeout_seconds", "when_available", "unless_available"});
   const json& argv = value["argv"];
   if (!argv.is_array() || argv.empty()) fail(path + ".argv", "expected a non-empty array");
   CommandSpec command;
@@ -102,6 +103,11 @@ CommandSpec read_command(const json& value, const std::string& path) {
   command.timeout_seconds =
       static_cast<uint32_t>(unsigned_at(value["timeout_seconds"], path + ".timeout_seconds", 0,
                                         std::numeric_limits<uint32_t>::max()));
+  for (auto [key, field] : {std::pair{"when_available", &command.when_available},
+                            std::pair{"unless_available", &command.unless_available}}) {
+    *field = string_at(value[key], path + "." + key, /*allow_empty=*/true);
+    if (field->find('/') != std::string::npos) fail(path + "." + key, "must be a program's name");
+  }
   return command;
 }
 
@@ -113,11 +119,15 @@ Source read_source(const json& value, const std::string& path) {
     source.kind = Source::Kind::kDirectory;
   } else if (kind == "archive") {
     source.kind = Source::Kind::kArchive;
+  } else if (kind == "none") {
+    source.kind = Source::Kind::kNone;
   } else {
-    fail(path + ".kind", R"(expected "directory" or "archive", not )" + in_quotes(kind));
+    fail(path + ".kind", R"(expected "directory", "archive" or "none", not )" + in_quotes(kind));
   }
-  source.path = string_at(value["path"], path + ".path");
-  if (source.path.front() != '/') fail(path + ".path", "must be an absolute path");
+  const bool none = source.kind == Source::Kind::kNone;
+  source.path = string_at(value["path"], path + ".path", /*allow_empty=*/none);
+  if (none && !source.path.empty()) fail(path + ".path", R"(must be empty for "none")");
+  if (!none && source.path.front() != '/') fail(path + ".path", "must be an absolute path");
   return source;
 }
 
@@ -245,6 +255,18 @@ std::string dump(const json& value, const std::string& what) {
   }
 }
 
+const char* kind_name(Source::Kind kind) {
+  switch (kind) {
+    case Source::Kind::kArchive:
+      return "archive";
+    case Source::Kind::kNone:
+      return "none";
+    case Source::Kind::kDirectory:
+      break;
+  }
+  return "directory";
+}
+
 json optional_int(const std::optional<int>& value) {
   return value.has_value() ? json(*value) : json(nullptr);
 }
@@ -261,7 +283,9 @@ std::string_view peak_memory_source_name(PeakMemorySource source) {
 void to_json(json& out, const CommandSpec& command) {
   out = {{"argv", command.argv},
          {"show_output", command.show_output},
-         {"timeout_seconds", command.timeout_seconds}};
+         {"timeout_seconds", command.timeout_seconds},
+         {"when_available", command.when_available},
+         {"unless_available", command.unless_available}};
 }
 
 void from_json(const json& in, CommandSpec& command) { command = read_command(in, "command"); }
@@ -270,9 +294,7 @@ void to_json(json& out, const Job& job) {
   out = {
       {"crate", job.crate},
       {"version", job.version},
-      {"source",
-       {{"kind", job.source.kind == Source::Kind::kArchive ? "archive" : "directory"},
-        {"path", job.source.path}}},
+      {"source", {{"kind", kind_name(job.source.kind)}, {"path", job.source.path}}},
       {"toolchain", job.toolchain},
       {"commands", job.commands},
       {"env", job.env},

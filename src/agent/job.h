@@ -17,9 +17,11 @@ namespace agent {
 
 /// Where the crate's source is inside the container.
 struct Source {
-  enum class Kind : uint8_t { kDirectory, kArchive };
+  /// kNone: no crate at all (a tool's setup); the build folder stays empty.
+  enum class Kind : uint8_t { kDirectory, kArchive, kNone };
   Kind kind = Kind::kDirectory;
-  /// An unpacked crate, or a .crate file (a gzipped tar) for the agent to unpack.
+  /// An unpacked crate, or a .crate file (a gzipped tar) for the agent to
+  /// unpack; empty for kNone.
   std::string path;
 
   friend bool operator==(const Source&, const Source&) = default;
@@ -34,6 +36,11 @@ struct CommandSpec {
   /// Wall clock for this command alone (the tool's per-command timeout);
   /// 0: only the job's bounds apply.
   uint32_t timeout_seconds = 0;
+  /// If not empty: run only if this program is (when_available) or is not
+  /// (unless_available) found in the command's PATH; a command skipped so
+  /// has no CommandResult.
+  std::string when_available;
+  std::string unless_available;
 
   friend bool operator==(const CommandSpec&, const CommandSpec&) = default;
 };
@@ -90,7 +97,8 @@ std::string_view peak_memory_source_name(PeakMemorySource source);  // "" for kU
 
 struct JobResult {
   /// The commands that ran, in order: fewer than the job's if one was cut
-  /// short by a timeout or the OOM killer.
+  /// short by a timeout or the OOM killer, or skipped for a program that
+  /// was (or was not) available.
   std::vector<CommandResult> commands;
   Timeout timed_out = Timeout::kNone;  // JSON: null, "wall", "no-output"
   bool oom_killed = false;

@@ -20,7 +20,8 @@ Job miri_job() {
       .toolchain = "nightly-2024-05-01",
       .commands = {{.argv = {"cargo", "miri", "setup"}, .show_output = false},
                    {.argv = {"cargo", "miri", "test", "--features=std", ""},
-                    .timeout_seconds = 600}},
+                    .timeout_seconds = 600,
+                    .unless_available = "cargo-nextest"}},
       .env = {{"MIRIFLAGS", "-Zmiri-disable-isolation"}, {"EMPTY", ""}},
       .timeouts = {.wall_seconds = 900, .no_output_seconds = 300},
       .cargo_config =
@@ -75,15 +76,20 @@ TEST(Job, RoundTrips) {
   Job no_config = job;
   no_config.cargo_config.clear();
   EXPECT_EQ(parse_job(to_payload(no_config)), no_config);
+  Job no_crate = job;
+  no_crate.source = {.kind = Source::Kind::kNone};
+  no_crate.commands[0].when_available = "cargo-miri";
+  EXPECT_EQ(parse_job(to_payload(no_crate)), no_crate);
 }
 
 TEST(Job, HasTheDocumentedShape) {
   const json value = json::parse(to_payload(miri_job()));
   EXPECT_EQ(value["source"],
             json::parse(R"({"kind":"archive","path":"/crates/serde-1.0.200.crate"})"));
-  EXPECT_EQ(
-      value["commands"][0],
-      json::parse(R"({"argv":["cargo","miri","setup"],"show_output":false,"timeout_seconds":0})"));
+  EXPECT_EQ(value["commands"][0],
+            json::parse(R"({"argv":["cargo","miri","setup"],"show_output":false,"timeout_seconds":0,
+                      "when_available":"","unless_available":""})"));
+  EXPECT_EQ(value["commands"][1]["unless_available"], "cargo-nextest");
   EXPECT_EQ(value["timeouts"], json::parse(R"({"wall_seconds":900,"no_output_seconds":300})"));
   EXPECT_EQ(value["cargo_config"], miri_job().cargo_config);
 }
@@ -109,7 +115,19 @@ TEST(Job, ErrorsNameTheField) {
   EXPECT_EQ(job_error([](json& j) { j["commands"] = json::array(); }),
             "job.commands: expected a non-empty array");
   EXPECT_EQ(job_error([](json& j) { j["source"]["kind"] = "git"; }),
-            "job.source.kind: expected \"directory\" or \"archive\", not \"git\"");
+            "job.source.kind: expected \"directory\", \"archive\" or \"none\", not \"git\"");
+  EXPECT_EQ(job_error([](json& j) {
+              j["source"] = {{"kind", "none"}, {"path", "/x"}};
+            }),
+            "job.source.path: must be empty for \"none\"");
+  EXPECT_EQ(job_error([](json& j) {
+              j["source"] = {{"kind", "archive"}, {"path", ""}};
+            }),
+            "job.source.path: must not be empty");
+  EXPECT_EQ(job_error([](json& j) { j["commands"][0]["when_available"] = "/bin/sh"; }),
+            "job.commands[0].when_available: must be a program's name");
+  EXPECT_EQ(job_error([](json& j) { j["commands"][0].erase("unless_available"); }),
+            "job.commands[0].unless_available: missing");
   EXPECT_EQ(job_error([](json& j) { j["source"]["path"] = "crates/x.crate"; }),
             "job.source.path: must be an absolute path");
   EXPECT_EQ(job_error([](json& j) { j["env"]["A=B"] = "c"; }),

@@ -3,10 +3,12 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -147,6 +149,58 @@ CommandOutcome watch(CommandProcess& process, const Limits& limits,
   return outcome;
 }
 
+bool uses_crate_args(const Job& job) {
+  return std::any_of(job.commands.begin(), job.commands.end(), [](const CommandSpec& command) {
+    return std::find(command.argv.begin(), command.argv.end(), "{crate_args}") !=
+           command.argv.end();
+  });
+}
+
+/// The crate's own cargo arguments, for the job's toolchain; none (and no
+/// manifest read) when no command asks for them.
+CrateArgs crate_args_for(const Job& job, const std::filesystem::path& build_dir) {
+  if (!uses_crate_args(job)) return {};
+  const auto bootstrap = job.env.find("RUSTC_BOOTSTRAP");
+  const ArgsToolchain toolchain{
+      .name = job.toolchain,
+      .unstable = accepts_unstable_features(
+          job.toolchain, bootstrap == job.env.end() ? "" : std::string_view(bootstrap->second)),
+  };
+  return read_crate_args(build_dir / "Cargo.toml", toolchain);
+}
+
+/// Whether `program` is an executable file in one of `path`'s folders.
+bool on_path(const std::string& program, std::string_view path) {
+  while (true) {
+    const size_t colon = path.find(':');
+    const std::string_view dir = path.substr(0, colon);
+    const std::string file = std::string(dir.empty() ? "." : dir) + "/" + program;
+    std::error_code error;
+    if (std::filesystem::is_regular_file(file, error) && access(file.c_str(), X_OK) == 0) {
+      return true;
+    }
+    if (colon == std::string_view::npos) return false;
+    path.remove_prefix(colon + 1);
+  }
+}
+
+/// Whether the command's when_available / unless_available let it run.
+bool wanted(const CommandSpec& command, const Job& job) {
+  if (command.when_available.empty() && command.unless_available.empty()) return true;
+  const auto job_path = job.env.find("PATH");
+  const char* own_path = std::getenv("PATH");
+  const std::string path = job_path != job.env.end() ? job_path->second
+                           : own_path != nullptr     ? own_path
+                                                     : "/usr/bin:/bin";
+  if (!command.when_available.empty() && !on_path(command.when_available, path)) return false;
+  return command.unless_available.empty() || !on_path(command.unless_available, path);
+}
+
+/// What the agent has to tell the reader of a log, bold, on a line of its own.
+std::string note_line(std::string_view note) {
+  return "\x1b[1mcrater-at-home: " + std::string(note) + "\x1b[0m\r\n";
+}
+
 /// "$ cargo +stable check '--features=a b'", bold, as a line of the log.
 std::string echo_line(const std::vector<std::string>& argv) {
   std::string line = "\x1b[1m$";
@@ -238,8 +292,9 @@ JobResult Runner::run(const Job& job, const OutputHandler& on_output) {
   JobResult result;
   MemoryMeter memory({.cgroup_root = options_.cgroup_root});
   try {
-    const CrateArgs crate_args = read_crate_args(options_.build_dir / "Cargo.toml");
+    const CrateArgs crate_args = crate_args_for(job, options_.build_dir);
     for (const auto& warning : crate_args.warnings) warn(warning);
+    if (!crate_args.note.empty()) on_output(note_line(crate_args.note));
 
     Limits limits;
     if (job.timeouts.wall_seconds > 0) {
@@ -254,6 +309,7 @@ JobResult Runner::run(const Job& job, const OutputHandler& on_output) {
     memory.start();
     for (const auto& command : job.commands) {
       if (should_stop()) throw Stopped("the job was stopped");
+      if (!wanted(command, job)) continue;
       Limits command_limits = limits;
       if (command.timeout_seconds > 0) {
         const Clock::time_point deadline =

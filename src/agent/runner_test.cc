@@ -135,6 +135,40 @@ TEST_F(RunnerTest, AMissingProgramFailsLikeInAShell) {
   EXPECT_THAT(output_, HasSubstr("next\r\n"));
 }
 
+TEST_F(RunnerTest, RunsACommandOnlyIfItsProgramIsOrIsNotOnThePath) {
+  write_file(root_ / "bin" / "cah-tool", "#!/bin/sh\n");
+  fs::permissions(root_ / "bin" / "cah-tool", fs::perms::owner_all);
+  write_file(root_ / "bin" / "cah-not-executable", "");
+  CommandSpec with_tool = shell("echo with tool");
+  with_tool.when_available = "cah-tool";
+  CommandSpec without_tool = shell("echo without tool");
+  without_tool.unless_available = "cah-tool";
+  CommandSpec never = shell("echo never");
+  never.when_available = "cah-not-executable";
+  CommandSpec fallback = shell("echo fallback");
+  fallback.unless_available = "cah-no-such-program";
+  Job job = job_of({with_tool, without_tool, never, fallback});
+  job.env = {{"PATH", (root_ / "bin").string() + ":/usr/bin:/bin"}};
+  JobResult result = run(job);
+  EXPECT_EQ(output_, "with tool\r\nfallback\r\n");
+  EXPECT_EQ(result.commands.size(), 2U);  // the skipped ones have no result
+
+  output_.clear();
+  job.env = {{"PATH", "/usr/bin:/bin"}};
+  result = run(job);
+  EXPECT_EQ(output_, "without tool\r\nfallback\r\n");
+  EXPECT_EQ(result.commands.size(), 2U);
+}
+
+TEST_F(RunnerTest, AJobWithNoCrateRunsInAnEmptyBuildDir) {
+  Job job = job_of({shell("ls -A; echo done")});
+  job.source = {.kind = Source::Kind::kNone};
+  const JobResult result = run(job);
+  EXPECT_EQ(output_, "done\r\n");
+  ASSERT_EQ(result.commands.size(), 1U);
+  EXPECT_EQ(result.commands[0].exit_code, 0);
+}
+
 TEST_F(RunnerTest, EchoesEachShownCommandWhenAsked) {
   RunnerOptions echoing = options();
   echoing.echo_commands = true;
@@ -234,10 +268,40 @@ TEST_F(RunnerTest, ReplacesCrateArgsFromDocsRsMetadata) {
   write_file(source() / "Cargo.toml",
              "[package]\nname = \"x\"\nversion = \"1.0.0\"\n"
              "[package.metadata.docs.rs]\nfeatures = [\"a\", \"b\"]\nall-features = true\n");
-  const JobResult result =
-      run(job_of({{.argv = {"sh", "-c", "printf '%s|' \"$@\"", "sh", "{crate_args}", "end"}},
-                  {.argv = {"echo", "{crate_args}x"}}}));
+  Job job = job_of({{.argv = {"sh", "-c", "printf '%s|' \"$@\"", "sh", "{crate_args}", "end"}},
+                    {.argv = {"echo", "{crate_args}x"}}});
+  job.toolchain = "nightly";
+  run(job);
   EXPECT_EQ(output_, "--features=a,b|--all-features|end|{crate_args}x\r\n");
+}
+
+TEST_F(RunnerTest, DocsRsMetadataOnStableIsDroppedWithABoldNote) {
+  write_file(source() / "Cargo.toml",
+             "[package]\nname = \"x\"\nversion = \"1.0.0\"\n"
+             "[package.metadata.docs.rs]\nall-features = true\n");
+  const CommandSpec count = {.argv = {"sh", "-c", "echo args: $#", "sh", "{crate_args}"}};
+  run(job_of({count}));  // job_of's toolchain is stable
+  EXPECT_EQ(output_,
+            "\x1b[1mcrater-at-home: docs.rs metadata (--all-features) not applied: it is meant "
+            "for nightly and the toolchain is stable\x1b[0m\r\nargs: 0\r\n");
+
+  // RUSTC_BOOTSTRAP=1 lets stable take #![feature]: the metadata applies.
+  output_.clear();
+  Job bootstrapped = job_of({count});
+  bootstrapped.env = {{"RUSTC_BOOTSTRAP", "1"}};
+  run(bootstrapped);
+  EXPECT_EQ(output_, "args: 1\r\n");
+}
+
+TEST_F(RunnerTest, AJobWithoutCrateArgsNeverReadsTheManifest) {
+  write_file(source() / "Cargo.toml", "[package\nnot toml");
+  std::vector<std::string> warnings;
+  RunnerOptions watched = options();
+  watched.on_warning = [&](std::string_view warning) { warnings.emplace_back(warning); };
+  Runner runner(watched);
+  runner.run(job_of({shell("echo ok")}), [this](std::string_view bytes) { output_ += bytes; });
+  EXPECT_EQ(output_, "ok\r\n");
+  EXPECT_THAT(warnings, IsEmpty());
 }
 
 TEST_F(RunnerTest, NoCrateArgsLeavesNoArgument) {
@@ -266,7 +330,7 @@ TEST_F(RunnerTest, EachJobStartsFromAFreshCopyAndLeavesNothing) {
 TEST_F(RunnerTest, UnpacksACrateArchive) {
   write_file(root_ / "pkg" / "y-2.0.0" / "Cargo.toml",
              "[package]\nname = \"y\"\nversion = \"2.0.0\"\n"
-             "[package.metadata.docs.rs]\nno-default-features = true\n");
+             "[package.metadata.playground]\nno-default-features = true\n");
   const fs::path archive = root_ / "y-2.0.0.crate";
   const std::string tar =
       "tar -C " + (root_ / "pkg").string() + " -czf " + archive.string() + " y-2.0.0";

@@ -54,6 +54,8 @@ void place_source(const Source& source, const fs::path& build_dir) {
                           "': " + error.message());
       }
       return;
+    case Source::Kind::kNone:
+      return;
     case Source::Kind::kArchive:
       try {
         registry::unpack_crate(source.path, build_dir);

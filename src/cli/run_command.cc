@@ -28,6 +28,7 @@
 #include "queue/scheduler.h"
 #include "registry/download.h"
 #include "sandbox/child_process.h"
+#include "queue/tool_setup.h"
 #include "sandbox/docker_sandbox.h"
 #include "sandbox/worker_image.h"
 #include "store/store.h"
@@ -276,7 +277,7 @@ int run(const RunOptions& options) {
       .name_prefix = options.worker_prefix,
   };
   if (sandbox::is_host_image(options.image)) docker_options.run_args = sandbox::host_mount_args();
-  const sandbox::DockerSandbox docker(docker_options);
+  sandbox::DockerSandbox docker(docker_options);
   if (!plan.to_run.empty()) {
     docker.check();
     // Containers a killed run left behind under our prefix.
@@ -310,6 +311,26 @@ int run(const RunOptions& options) {
   });
 
   catch_stop_signals();
+  // The tool's setup (Miri's sysroot): made once and kept in a volume, which
+  // every worker mounts read-only.
+  if (!plan.to_run.empty() && !tool.setup.empty()) {
+    const std::optional<std::string> volume =
+        queue::prepare_tool_setup(tool, docker,
+                                  {.tool_name = options.tool,
+                                   .settings = settings,
+                                   .inbox_mount = kInboxMount,
+                                   .stop_fd = stop_pipe[0],
+                                   .say = [](std::string_view line) {
+                                     std::fprintf(stderr, "crater-at-home: %.*s\n",
+                                                  static_cast<int>(line.size()), line.data());
+                                   }});
+    if (!volume) {
+      std::fprintf(stderr, "crater-at-home: stopped during the tool's setup; no crate was run\n");
+      return 130;
+    }
+    docker_options.setup_volume = *volume;
+    docker = sandbox::DockerSandbox(docker_options);
+  }
   queue::Progress progress({
       .out = stderr,
       .terminal = isatty(STDERR_FILENO) != 0,

@@ -425,14 +425,13 @@ std::optional<fs::path> registry_folder(const fs::path& registry, const std::str
   return std::nullopt;
 }
 
-/// The cargo arguments docs.rs builds the crate with, which the agent gives
-/// cargo too: the first of [package.metadata.docs.rs], .docs-rs and
-/// .playground that exists.
+/// The cargo arguments the agent gives cargo on stable: the playground's
+/// metadata ([package.metadata.docs.rs] and .docs-rs are for nightly only).
 std::vector<std::string> docs_rs_args(const fs::path& manifest_path) {
   std::vector<std::string> args;
   const toml::table manifest = toml::parse_file(manifest_path.string());
   const auto metadata = manifest["package"]["metadata"];
-  for (const auto& table : {metadata["docs"]["rs"], metadata["docs-rs"], metadata["playground"]}) {
+  for (const auto& table : {metadata["playground"]}) {
     if (!table.is_table()) continue;
     if (const toml::array* features = table["features"].as_array()) {
       std::string joined;

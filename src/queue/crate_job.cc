@@ -33,7 +33,9 @@ agent::Job crate_job(const tools::Tool& tool, const std::string& crate, const st
     const std::chrono::seconds timeout = settings.timeout ? *settings.timeout : invocation.timeout;
     job.commands.push_back({.argv = invocation.argv,
                             .show_output = invocation.show_output,
-                            .timeout_seconds = static_cast<uint32_t>(timeout.count())});
+                            .timeout_seconds = static_cast<uint32_t>(timeout.count()),
+                            .when_available = invocation.when_available,
+                            .unless_available = invocation.unless_available});
     job.env.insert(invocation.env.begin(), invocation.env.end());
     total += timeout;
   }

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "queue/tool_setup.h"
+
 namespace queue {
 namespace {
 
@@ -67,6 +69,43 @@ TEST(CrateJob, TheCommandLineOverridesTheTool) {
 TEST(CrateJob, ATargetIsNeededWhenTheToolUsesIt) {
   EXPECT_THROW(crate_job(tool_set().get("asan"), "a", "1.0.0", source(), {}),
                std::invalid_argument);
+}
+
+TEST(CrateJob, CarriesAvailabilityAndTheSetupFolder) {
+  const tools::ToolSet tools = tools::ToolSet::parse(R"(
+[tools.m]
+toolchain = "nightly"
+timeout = "1h"
+no_output_timeout = "15m"
+env = { MIRI_SYSROOT = "{setup}/miri-sysroot" }
+
+[[tools.m.setup]]
+args = ["cargo", "+{toolchain}", "miri", "setup"]
+
+[[tools.m.commands]]
+args = ["cargo", "miri", "nextest", "run", "{crate_args}"]
+when_available = "cargo-nextest"
+
+[[tools.m.commands]]
+args = ["cargo", "miri", "test", "{crate_args}"]
+unless_available = "cargo-nextest"
+)",
+                                                     "m.toml");
+  const agent::Job job = crate_job(tools.get("m"), "a", "1.0.0", source(), {});
+  ASSERT_EQ(job.commands.size(), 2u);  // the setup is not the crate's
+  EXPECT_EQ(job.commands[0].when_available, "cargo-nextest");
+  EXPECT_EQ(job.commands[0].unless_available, "");
+  EXPECT_EQ(job.commands[1].unless_available, "cargo-nextest");
+  EXPECT_EQ(job.env.at("MIRI_SYSROOT"), "/opt/setup/miri-sysroot");
+}
+
+TEST(ToolSetup, TheVolumeIsNamedFromWhatTheSetupDependsOn) {
+  const std::string name = setup_volume_name("miri", R"({"image":"sha256:1"})");
+  EXPECT_THAT(name, ::testing::MatchesRegex("cah-setup-miri-[0-9a-f]{16}"));
+  EXPECT_EQ(setup_volume_name("miri", R"({"image":"sha256:1"})"), name);
+  EXPECT_NE(setup_volume_name("miri", R"({"image":"sha256:2"})"), name);
+  EXPECT_THAT(setup_volume_name("asan", R"({"image":"sha256:1"})"),
+              ::testing::StartsWith("cah-setup-asan-"));
 }
 
 TEST(DirectoryRegistryConfig, ReplacesCratesIoOffline) {

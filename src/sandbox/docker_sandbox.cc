@@ -150,6 +150,10 @@ std::vector<std::string> DockerSandbox::run_command(unsigned index) const {
   for (const Mount& mount : o.mounts) {
     argv.insert(argv.end(), {"--mount", bind(mount.source, mount.target)});
   }
+  if (!o.setup_volume.empty()) {
+    argv.insert(argv.end(), {"--mount", "type=volume,src=" + o.setup_volume + ",dst=" + kSetupDir +
+                                            (o.setup_writable ? "" : ",readonly")});
+  }
   std::map<std::string, std::string> env = o.env;
   env["HOME"] = kHome;
   env["CARGO_HOME"] = kCargoHome;
@@ -245,6 +249,48 @@ size_t DockerSandbox::remove_all() const {
                        " remain after " + std::to_string(kCliTimeout.count()) + " s");
   }
   return found;
+}
+
+std::string DockerSandbox::image_id() const {
+  const CommandOutput image =
+      run_to_end(docker({"image", "inspect", "--format", "{{.Id}}", options_.image}), kCliTimeout);
+  if (!image.status.success()) {
+    throw SandboxError("cannot inspect image '" + options_.image + "': " + trimmed(image.err));
+  }
+  return trimmed(image.out);
+}
+
+bool DockerSandbox::volume_exists(const std::string& name) const {
+  const CommandOutput inspected =
+      run_to_end(docker({"volume", "inspect", "--format", "{{.Name}}", name}), kCliTimeout);
+  if (inspected.status.success()) return true;
+  if (inspected.err.find("No such volume") != std::string::npos ||
+      inspected.err.find("no such volume") != std::string::npos) {
+    return false;
+  }
+  throw SandboxError("cannot inspect volume " + name + ": " + trimmed(inspected.err));
+}
+
+void DockerSandbox::create_volume(const std::string& name,
+                                  const std::map<std::string, std::string>& labels) const {
+  std::vector<std::string> argv = docker({"volume", "create"});
+  for (const auto& [key, value] : labels) {
+    std::string label = key;
+    label.append("=").append(value);
+    argv.insert(argv.end(), {"--label", std::move(label)});
+  }
+  argv.push_back(name);
+  const CommandOutput created = run_to_end(argv, kCliTimeout);
+  if (!created.status.success()) {
+    throw SandboxError("cannot create volume " + name + ": " + trimmed(created.err));
+  }
+}
+
+void DockerSandbox::remove_volume(const std::string& name) const {
+  const CommandOutput removed = run_to_end(docker({"volume", "rm", name}), kCliTimeout);
+  if (!removed.status.success()) {
+    throw SandboxError("cannot remove volume " + name + ": " + trimmed(removed.err));
+  }
 }
 
 }  // namespace sandbox

@@ -11,6 +11,7 @@
 //   /tmp, /root/.cache  tmpfs, exec
 //   /opt/rustup, /opt/cargo/bin  the host's toolchains, read-only
 //   /opt/crater-at-home/agent    the static agent, read-only
+//   /opt/setup       the tool's setup volume, if it has one, read-only
 //   + read-only mounts the caller adds (a local registry, the crate inbox)
 // with no network, one CPU, a memory limit with no swap, a pids limit, and
 // only the environment given here: nothing of ours (AWS keys, docker
@@ -38,6 +39,8 @@ inline constexpr const char* kCargoHome = "/cargo";
 inline constexpr const char* kHome = "/root";
 inline constexpr const char* kRustupHome = "/opt/rustup";
 inline constexpr const char* kCargoBin = "/opt/cargo/bin";
+/// Where a tool's setup (a named volume) is mounted: {setup} in tools.toml.
+inline constexpr const char* kSetupDir = "/opt/setup";
 
 /// A read-only bind mount.
 struct Mount {
@@ -70,6 +73,10 @@ struct DockerOptions {
   std::map<std::string, std::string> env;
   /// Passed to the agent (`--nice`); 19 keeps a sweep from slowing the box.
   int nice = 19;
+  /// A named volume mounted at kSetupDir: read-only for workers; writable
+  /// only for the sandbox that makes the setup (queue/tool_setup.h).
+  std::string setup_volume;
+  bool setup_writable = false;
 };
 
 /// The agent next to our own executable, or in the build tree's layout.
@@ -102,6 +109,15 @@ class DockerSandbox : public Sandbox {
   /// until none is listed; returns how many there were. Throws
   /// SandboxError if some remain.
   size_t remove_all() const override;
+
+  /// The image's id ("sha256:…"). Throws SandboxError.
+  std::string image_id() const;
+  /// Named volumes (a tool's setup). Each throws SandboxError on failure,
+  /// except that creating one that exists does nothing.
+  bool volume_exists(const std::string& name) const;
+  void create_volume(const std::string& name,
+                     const std::map<std::string, std::string>& labels) const;
+  void remove_volume(const std::string& name) const;
 
  private:
   std::vector<std::string> labelled_containers() const;

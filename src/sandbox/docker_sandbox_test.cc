@@ -101,6 +101,22 @@ TEST(DockerSandbox, PassesOnlyTheEnvironmentItIsGiven) {
   EXPECT_THAT(argv, Not(Contains("--env-file")));
 }
 
+TEST(DockerSandbox, MountsTheToolSetupVolumeReadOnlyForWorkers) {
+  DockerOptions with_setup = options();
+  with_setup.setup_volume = "cah-setup-miri-0123456789abcdef";
+  const std::vector<std::string> mounts =
+      values_of(DockerSandbox(with_setup).run_command(0), "--mount");
+  ASSERT_EQ(mounts.size(), 5u);
+  EXPECT_EQ(mounts.back(),
+            "type=volume,src=cah-setup-miri-0123456789abcdef,dst=/opt/setup,readonly");
+  // Only the sandbox that makes the setup may write it.
+  with_setup.setup_writable = true;
+  EXPECT_EQ(values_of(DockerSandbox(with_setup).run_command(0), "--mount").back(),
+            "type=volume,src=cah-setup-miri-0123456789abcdef,dst=/opt/setup");
+  EXPECT_THAT(values_of(DockerSandbox(options()).run_command(0), "--mount"),
+              Not(Contains(::testing::HasSubstr("/opt/setup"))));
+}
+
 TEST(DockerSandbox, NetworkOnlyWhenAskedFor) {
   DockerOptions with_network = options();
   with_network.network = true;

@@ -173,7 +173,7 @@ void Worker::die(const std::string& why) {
 std::vector<std::string> Worker::take_warnings() { return std::exchange(warnings_, {}); }
 
 Worker::Outcome Worker::run(const agent::Job& job,
-                            const std::function<void(std::string_view)>& on_output) {
+                            const std::function<void(std::string_view)>& on_output, int stop_fd) {
   Outcome outcome;
   bool done = false;
   send(job, JobEvents{
@@ -198,8 +198,14 @@ Worker::Outcome Worker::run(const agent::Job& job,
     std::vector<pollfd> fds;
     for (const int fd : output_fds()) fds.push_back(pollfd{fd, POLLIN, 0});
     if (fds.empty()) break;
+    if (stop_fd >= 0) fds.push_back(pollfd{stop_fd, POLLIN, 0});
     if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
       throw std::system_error(errno, std::generic_category(), "poll");
+    }
+    if (stop_fd >= 0 && (fds.back().revents & POLLIN) != 0) {
+      stop();
+      outcome.stopped = true;
+      break;
     }
     read_available();
   }

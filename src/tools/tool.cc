@@ -16,10 +16,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kToolKeys[] = {"commands", "description",       "env",
-                                          "timeout",  "no_output_timeout", "toolchain"};
-constexpr std::string_view kCommandKeys[] = {"args", "show_output", "timeout"};
+constexpr std::string_view kToolKeys[] = {"commands",          "description", "env",  "timeout",
+                                          "no_output_timeout", "toolchain",   "setup"};
+constexpr std::string_view kCommandKeys[] = {"args", "show_output", "timeout", "when_available",
+                                             "unless_available"};
+constexpr std::string_view kSetupKeys[] = {"args", "timeout", "network"};
 constexpr std::string_view kCrateArgs = "{crate_args}";
+constexpr std::string_view kSetup = "{setup}";
+
+/// Where a placeholder appears: what it may be.
+enum class Place { kCommandArg, kEnvValue, kSetupArg };
 
 std::string joined(std::span<const std::string_view> words) {
   std::string text;
@@ -111,7 +117,53 @@ class Reader {
       tool.commands.push_back(
           read_command(command, commands_path + "[" + std::to_string(index++) + "]"));
     }
+    if (const toml::node* setup = table.get("setup")) read_setup(*setup, path + ".setup", tool);
+    if (tool.setup.empty()) check_no_setup_placeholder(table, path);
     return tool;
+  }
+
+  void read_setup(const toml::node& node, const std::string& path, Tool& tool) const {
+    if (!node.is_array()) {
+      fail(node.source(), path, "expected [[" + path + "]] tables, got " + type_name(node));
+    }
+    size_t index = 0;
+    for (const toml::node& element : *node.as_array()) {
+      const std::string step_path = path + "[" + std::to_string(index++) + "]";
+      if (!element.is_table()) {
+        fail(element.source(), step_path, "expected a table, got " + type_name(element));
+      }
+      const toml::table& table = *element.as_table();
+      check_keys(table, step_path, kSetupKeys);
+      SetupStep step;
+      step.args = args(table, step_path, Place::kSetupArg);
+      if (const toml::node* timeout = table.get("timeout")) {
+        step.timeout = duration(*timeout, step_path + ".timeout");
+      }
+      if (const toml::node* network = table.get("network")) {
+        step.network = boolean(*network, step_path + ".network");
+      }
+      tool.setup.push_back(std::move(step));
+    }
+  }
+
+  /// {setup} names a folder that only a tool with setup steps has.
+  void check_no_setup_placeholder(const toml::table& table, const std::string& path) const {
+    const auto check = [&](const toml::node& node, const std::string& field) {
+      if (const auto* text = node.as_string();
+          text != nullptr && text->get().find(kSetup) != std::string::npos) {
+        fail(node.source(), field, "{setup} needs setup steps ([[" + path + ".setup]])");
+      }
+    };
+    if (const toml::table* env = table["env"].as_table()) {
+      for (const auto& [key, value] : *env) check(value, path + ".env." + std::string(key.str()));
+    }
+    if (const toml::array* commands = table["commands"].as_array()) {
+      for (const toml::node& command : *commands) {
+        if (const toml::array* args = command.as_table()->get_as<toml::array>("args")) {
+          for (const toml::node& arg : *args) check(arg, path + ".commands.args");
+        }
+      }
+    }
   }
 
   Command read_command(const toml::node& node, const std::string& path) const {
@@ -119,26 +171,50 @@ class Reader {
     const toml::table& table = *node.as_table();
     check_keys(table, path, kCommandKeys);
     Command command;
-    const toml::node& args = required(table, "args", path);
-    if (!args.is_array()) {
-      fail(args.source(), path + ".args", "expected an array of strings, got " + type_name(args));
-    }
-    if (args.as_array()->empty()) fail(args.source(), path + ".args", "must not be empty");
-    for (const toml::node& arg : *args.as_array()) {
-      const std::string arg_path = path + ".args[" + std::to_string(command.args.size()) + "]";
-      command.args.push_back(string(arg, arg_path));
-      check_placeholders(arg, command.args.back(), arg_path, true);
-    }
+    command.args = args(table, path, Place::kCommandArg);
     if (const toml::node* show = table.get("show_output")) {
-      if (!show->is_boolean()) {
-        fail(show->source(), path + ".show_output", "expected a boolean, got " + type_name(*show));
-      }
-      command.show_output = show->as_boolean()->get();
+      command.show_output = boolean(*show, path + ".show_output");
     }
     if (const toml::node* timeout = table.get("timeout")) {
       command.timeout = duration(*timeout, path + ".timeout");
     }
+    if (const toml::node* program = table.get("when_available")) {
+      command.when_available = program_name(*program, path + ".when_available");
+    }
+    if (const toml::node* program = table.get("unless_available")) {
+      command.unless_available = program_name(*program, path + ".unless_available");
+    }
     return command;
+  }
+
+  std::vector<std::string> args(const toml::table& table, const std::string& path,
+                                Place place) const {
+    const toml::node& node = required(table, "args", path);
+    if (!node.is_array()) {
+      fail(node.source(), path + ".args", "expected an array of strings, got " + type_name(node));
+    }
+    if (node.as_array()->empty()) fail(node.source(), path + ".args", "must not be empty");
+    std::vector<std::string> result;
+    for (const toml::node& arg : *node.as_array()) {
+      const std::string arg_path = path + ".args[" + std::to_string(result.size()) + "]";
+      result.push_back(string(arg, arg_path));
+      check_placeholders(arg, result.back(), arg_path, place);
+    }
+    return result;
+  }
+
+  bool boolean(const toml::node& node, const std::string& path) const {
+    if (!node.is_boolean()) fail(node.source(), path, "expected a boolean, got " + type_name(node));
+    return node.as_boolean()->get();
+  }
+
+  /// A program looked up in PATH: a bare name.
+  std::string program_name(const toml::node& node, const std::string& path) const {
+    std::string name = string(node, path);
+    if (name.empty() || name.find('/') != std::string::npos) {
+      fail(node.source(), path, "expected a program's name, looked up in PATH");
+    }
+    return name;
   }
 
   std::map<std::string, std::string> env(const toml::node& node, const std::string& path) const {
@@ -147,7 +223,7 @@ class Reader {
     for (const auto& [key, value] : *node.as_table()) {
       const std::string value_path = path + "." + std::string(key.str());
       std::string text = string(value, value_path);
-      check_placeholders(value, text, value_path, false);
+      check_placeholders(value, text, value_path, Place::kEnvValue);
       result.emplace(key.str(), std::move(text));
     }
     return result;
@@ -192,7 +268,7 @@ class Reader {
   }
 
   void check_placeholders(const toml::node& node, std::string_view text, const std::string& path,
-                          bool is_arg) const {
+                          Place place) const {
     for (size_t open = text.find('{'); open != std::string_view::npos;
          open = text.find('{', open + 1)) {
       const size_t close = text.find('}', open);
@@ -201,14 +277,20 @@ class Reader {
       }
       const std::string_view placeholder = text.substr(open, close - open + 1);
       if (placeholder == kCrateArgs) {
-        if (!is_arg) fail(node.source(), path, "{crate_args} is only allowed in args");
+        if (place == Place::kEnvValue) {
+          fail(node.source(), path, "{crate_args} is only allowed in args");
+        }
+        if (place == Place::kSetupArg) {
+          fail(node.source(), path, "{crate_args} is not allowed in setup: no crate is there");
+        }
         if (text != kCrateArgs) {
           fail(node.source(), path, "{crate_args} must be an arg on its own, not part of one");
         }
-      } else if (placeholder != "{toolchain}" && placeholder != "{target}") {
+      } else if (placeholder != "{toolchain}" && placeholder != "{target}" &&
+                 placeholder != kSetup) {
         fail(node.source(), path,
              "unknown placeholder " + std::string(placeholder) +
-                 "; known are {toolchain}, {target}, {crate_args}");
+                 "; known are {toolchain}, {target}, {setup}, {crate_args}");
       }
     }
   }
@@ -224,17 +306,51 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 
 }  // namespace
 
-std::vector<Invocation> Tool::expand(const Expansion& expansion) const {
-  const auto substitute = [&](std::string text) {
-    if (expansion.target.empty() && text.find("{target}") != std::string::npos) {
-      throw std::invalid_argument("tool '" + name + "' needs a target triple for {target}");
+namespace {
+
+/// Fills {toolchain}, {target} and {setup} in one arg or env value.
+std::string substitute(std::string text, const Tool& tool, const Expansion& expansion) {
+  if (expansion.target.empty() && text.find("{target}") != std::string::npos) {
+    throw std::invalid_argument("tool '" + tool.name + "' needs a target triple for {target}");
+  }
+  replace_all(text, "{toolchain}", tool.toolchain);
+  replace_all(text, "{target}", expansion.target);
+  replace_all(text, kSetup, expansion.setup);
+  return text;
+}
+
+std::map<std::string, std::string> expanded_env(const Tool& tool, const Expansion& expansion) {
+  std::map<std::string, std::string> result;
+  for (const auto& [key, value] : tool.env) result.emplace(key, substitute(value, tool, expansion));
+  return result;
+}
+
+}  // namespace
+
+std::vector<Invocation> Tool::expand_setup(const Expansion& expansion) const {
+  std::vector<Invocation> invocations;
+  for (const SetupStep& step : setup) {
+    Invocation& invocation = invocations.emplace_back();
+    for (const std::string& arg : step.args) {
+      invocation.argv.push_back(substitute(arg, *this, expansion));
     }
-    replace_all(text, "{toolchain}", toolchain);
-    replace_all(text, "{target}", expansion.target);
-    return text;
+    invocation.env = expanded_env(*this, expansion);
+    invocation.timeout = step.timeout.value_or(timeout);
+    invocation.no_output_timeout = no_output_timeout;
+  }
+  return invocations;
+}
+
+bool Tool::setup_needs_network() const {
+  return std::any_of(setup.begin(), setup.end(),
+                     [](const SetupStep& step) { return step.network; });
+}
+
+std::vector<Invocation> Tool::expand(const Expansion& expansion) const {
+  const auto substitute = [&](const std::string& text) {
+    return tools::substitute(text, *this, expansion);
   };
-  std::map<std::string, std::string> expanded_env;
-  for (const auto& [key, value] : env) expanded_env.emplace(key, substitute(value));
+  const std::map<std::string, std::string> expanded_env = tools::expanded_env(*this, expansion);
 
   std::vector<Invocation> invocations;
   for (const Command& command : commands) {
@@ -251,6 +367,8 @@ std::vector<Invocation> Tool::expand(const Expansion& expansion) const {
     invocation.show_output = command.show_output;
     invocation.timeout = command.timeout.value_or(timeout);
     invocation.no_output_timeout = no_output_timeout;
+    invocation.when_available = command.when_available;
+    invocation.unless_available = command.unless_available;
   }
   return invocations;
 }

@@ -63,18 +63,49 @@ TEST(ShippedTools, CapLintsAtWarnEverywhere) {
   }
 }
 
+TEST(ShippedTools, BacktracesEverywhere) {
+  for (const std::string& name : shipped().names()) {
+    EXPECT_EQ(shipped().get(name).env.at("RUST_BACKTRACE"), "1") << name;
+  }
+}
+
 TEST(ShippedTools, Miri) {
   const Tool& miri = shipped().get("miri");
   EXPECT_EQ(miri.toolchain, "nightly");
-  EXPECT_THAT(miri.env.at("MIRIFLAGS"), HasSubstr("-Zmiri-disable-isolation"));
-  EXPECT_THAT(miri.env.at("MIRIFLAGS"), HasSubstr("-Zmiri-ignore-leaks"));
-  ASSERT_EQ(miri.commands.size(), 2u);
+  EXPECT_EQ(miri.env.at("MIRIFLAGS"),
+            "-Zmiri-disable-isolation -Zmiri-ignore-leaks -Zmiri-num-cpus=64");
+  EXPECT_THAT(miri.env.at("RUSTFLAGS"), HasSubstr("-Zrandomize-layout"));
+  EXPECT_EQ(miri.env.at("MIRI_SYSROOT"), "{setup}/miri-sysroot");
+  ASSERT_EQ(miri.setup.size(), 1u);
+  EXPECT_EQ(miri.setup[0].args,
+            (std::vector<std::string>{"cargo", "+{toolchain}", "miri", "setup"}));
+  EXPECT_TRUE(miri.setup_needs_network());
+
+  ASSERT_EQ(miri.commands.size(), 4u);
   EXPECT_FALSE(miri.commands[0].show_output);
   EXPECT_EQ(miri.commands[0].args, (std::vector<std::string>{"cargo", "+{toolchain}", "miri",
                                                              "test", "--no-run", "{crate_args}"}));
+  // With nextest: one interpreter per test, then the doctests.
   EXPECT_EQ(miri.commands[1].args,
+            (std::vector<std::string>{"cargo", "+{toolchain}", "miri", "nextest", "run",
+                                      "--no-fail-fast", "{crate_args}"}));
+  EXPECT_EQ(miri.commands[1].when_available, "cargo-nextest");
+  EXPECT_EQ(miri.commands[2].args,
+            (std::vector<std::string>{"cargo", "+{toolchain}", "miri", "test", "--doc",
+                                      "--no-fail-fast", "{crate_args}"}));
+  EXPECT_EQ(miri.commands[2].when_available, "cargo-nextest");
+  // Without: cargo miri test, doctests included.
+  EXPECT_EQ(miri.commands[3].args,
             (std::vector<std::string>{"cargo", "+{toolchain}", "miri", "test", "--no-fail-fast",
                                       "{crate_args}"}));
+  EXPECT_EQ(miri.commands[3].unless_available, "cargo-nextest");
+  EXPECT_EQ(miri.commands[3].when_available, "");
+
+  const std::vector<Invocation> setup = miri.expand_setup({.target = "x"});
+  ASSERT_EQ(setup.size(), 1u);
+  EXPECT_EQ(setup[0].argv, (std::vector<std::string>{"cargo", "+nightly", "miri", "setup"}));
+  EXPECT_EQ(setup[0].env.at("MIRI_SYSROOT"), "/opt/setup/miri-sysroot");
+  EXPECT_EQ(setup[0].timeout, 1h);
 }
 
 TEST(ShippedTools, Asan) {
@@ -82,10 +113,19 @@ TEST(ShippedTools, Asan) {
   EXPECT_EQ(asan.toolchain, "nightly");
   EXPECT_THAT(asan.env.at("RUSTFLAGS"), HasSubstr("-Zsanitizer=address"));
   EXPECT_THAT(asan.env.at("RUSTDOCFLAGS"), HasSubstr("-Zsanitizer=address"));
-  EXPECT_THAT(asan.env.at("ASAN_OPTIONS"), HasSubstr("detect_leaks=0"));
+  EXPECT_EQ(asan.env.at("ASAN_OPTIONS"),
+            "detect_leaks=0:detect_stack_use_after_return=true:allocator_may_return_null=1:"
+            "detect_invalid_pointer_pairs=2");
   EXPECT_EQ(asan.env.at("RUST_MIN_STACK"), "1073741824");
   for (const Command& command : asan.commands) {
     EXPECT_THAT(command.args, ::testing::Contains("{target}"));
+  }
+  EXPECT_THAT(asan.commands.back().args, ::testing::Contains("--color=always"));
+}
+
+TEST(ShippedTools, OnlyMiriHasSetup) {
+  for (const std::string& name : shipped().names()) {
+    EXPECT_EQ(shipped().get(name).setup.empty(), name != "miri") << name;
   }
 }
 
@@ -98,9 +138,9 @@ TEST(Expand, SubstitutesEveryPlaceholder) {
             (std::vector<std::string>{"cargo", "+nightly", "test", "--no-run", "--target",
                                       "x86_64-unknown-linux-gnu", "--features", "a b"}));
   EXPECT_FALSE(runs[0].show_output);
-  EXPECT_EQ(runs[1].argv,
-            (std::vector<std::string>{"cargo", "+nightly", "test", "--no-fail-fast", "--target",
-                                      "x86_64-unknown-linux-gnu", "--features", "a b"}));
+  EXPECT_EQ(runs[1].argv, (std::vector<std::string>{
+                              "cargo", "+nightly", "test", "--color=always", "--no-fail-fast",
+                              "--target", "x86_64-unknown-linux-gnu", "--features", "a b"}));
   EXPECT_TRUE(runs[1].show_output);
   EXPECT_EQ(runs[1].env, asan.env);
   EXPECT_EQ(runs[1].timeout, 1h);
@@ -199,7 +239,7 @@ TEST(Validation, FileLevel) {
 TEST(Validation, ToolFields) {
   EXPECT_EQ(error_of(tool_with("timout = \"1m\"")),
             "t.toml:5: tools.t.timout: unknown key; expected one of commands, description, env, "
-            "no_output_timeout, timeout, toolchain");
+            "no_output_timeout, setup, timeout, toolchain");
   EXPECT_EQ(error_of("[tools.t]\ntoolchain = \"stable\"\ntimeout = \"1m\"\n"),
             "t.toml:1: tools.t.no_output_timeout: missing");
   EXPECT_EQ(error_of("[tools.t]\ntoolchain = \"stable\"\ntimeout = \"1m\"\n"
@@ -243,7 +283,7 @@ TEST(Validation, CommandFields) {
             "t.toml:8: tools.t.commands[0].show_output: expected a boolean, got string");
   EXPECT_EQ(error_of(tool_with("", "args = [\"x\"]\ntimeout = \"5\"\nshow = false")),
             "t.toml:9: tools.t.commands[0].show: unknown key; expected one of args, show_output, "
-            "timeout");
+            "timeout, unless_available, when_available");
   EXPECT_EQ(error_of(tool_with("", "args = [\"x\"]\ntimeout = \"5y\"")),
             "t.toml:8: tools.t.commands[0].timeout: invalid duration '5y': expected seconds, or "
             "whole numbers with units d, h, m, s like 90s, 15m or 1h30m");
@@ -252,7 +292,7 @@ TEST(Validation, CommandFields) {
 TEST(Validation, Placeholders) {
   EXPECT_EQ(error_of(tool_with("", "args = [\"x\", \"{crate}\"]")),
             "t.toml:7: tools.t.commands[0].args[1]: unknown placeholder {crate}; known are "
-            "{toolchain}, {target}, {crate_args}");
+            "{toolchain}, {target}, {setup}, {crate_args}");
   EXPECT_EQ(error_of(tool_with("", "args = [\"x\", \"{target\"]")),
             "t.toml:7: tools.t.commands[0].args[1]: unterminated placeholder in '{target'");
   EXPECT_EQ(error_of(tool_with("", "args = [\"x\", \"--features={crate_args}\"]")),
@@ -260,7 +300,73 @@ TEST(Validation, Placeholders) {
             "part of one");
   EXPECT_EQ(error_of(tool_with("env = { A = \"{TARGET}\" }")),
             "t.toml:5: tools.t.env.A: unknown placeholder {TARGET}; known are {toolchain}, "
-            "{target}, {crate_args}");
+            "{target}, {setup}, {crate_args}");
+}
+
+TEST(Validation, Availability) {
+  const ToolSet tools = ToolSet::parse(
+      tool_with("",
+                "args = [\"a\"]\nwhen_available = \"cargo-nextest\"\n"
+                "[[tools.t.commands]]\nargs = [\"b\"]\nunless_available = \"cargo-nextest\""),
+      "t.toml");
+  const std::vector<Invocation> runs = tools.get("t").expand({});
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].when_available, "cargo-nextest");
+  EXPECT_EQ(runs[0].unless_available, "");
+  EXPECT_EQ(runs[1].unless_available, "cargo-nextest");
+  EXPECT_EQ(error_of(tool_with("", "args = [\"x\"]\nwhen_available = \"/usr/bin/x\"")),
+            "t.toml:8: tools.t.commands[0].when_available: expected a program's name, looked up "
+            "in PATH");
+  EXPECT_EQ(error_of(tool_with("", "args = [\"x\"]\nunless_available = true")),
+            "t.toml:8: tools.t.commands[0].unless_available: expected a string, got boolean");
+}
+
+TEST(Setup, StepsWithTheirPlaceholdersTimeoutAndNetwork) {
+  const ToolSet tools = ToolSet::parse(
+      tool_with("env = { SYSROOT = \"{setup}/sysroot\" }\n"
+                "[[tools.t.setup]]\nargs = [\"sh\", \"-c\", \"echo {toolchain} > {setup}/m\"]\n"
+                "[[tools.t.setup]]\nargs = [\"fetch\", \"{target}\"]\ntimeout = \"5m\"\n"
+                "network = true",
+                "args = [\"cat\", \"{setup}/m\", \"{crate_args}\"]"),
+      "t.toml");
+  const Tool& tool = tools.get("t");
+  EXPECT_TRUE(tool.setup_needs_network());
+  const std::vector<Invocation> steps = tool.expand_setup({.target = "wasm32", .setup = "/s"});
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0].argv, (std::vector<std::string>{"sh", "-c", "echo stable > /s/m"}));
+  EXPECT_EQ(steps[0].env.at("SYSROOT"), "/s/sysroot");
+  EXPECT_EQ(steps[0].timeout, 1min);
+  EXPECT_TRUE(steps[0].show_output);
+  EXPECT_EQ(steps[1].argv, (std::vector<std::string>{"fetch", "wasm32"}));
+  EXPECT_EQ(steps[1].timeout, 5min);
+  const std::vector<Invocation> runs = tool.expand({.crate_args = {"--all-features"}});
+  EXPECT_EQ(runs[0].argv, (std::vector<std::string>{"cat", "/opt/setup/m", "--all-features"}));
+  EXPECT_EQ(runs[0].env.at("SYSROOT"), "/opt/setup/sysroot");
+
+  const ToolSet offline =
+      ToolSet::parse(tool_with("[[tools.t.setup]]\nargs = [\"x\"]\nnetwork = false"), "t.toml");
+  EXPECT_FALSE(offline.get("t").setup_needs_network());
+  EXPECT_TRUE(ToolSet::parse(tool_with(""), "t.toml").get("t").setup.empty());
+}
+
+TEST(Setup, Validation) {
+  EXPECT_EQ(error_of(tool_with("[[tools.t.setup]]\nargs = [\"x\", \"{crate_args}\"]")),
+            "t.toml:6: tools.t.setup[0].args[1]: {crate_args} is not allowed in setup: no crate "
+            "is there");
+  EXPECT_EQ(error_of(tool_with("[[tools.t.setup]]\nargs = [\"x\"]\nnetwork = \"yes\"")),
+            "t.toml:7: tools.t.setup[0].network: expected a boolean, got string");
+  EXPECT_EQ(error_of(tool_with("[[tools.t.setup]]\nargs = [\"x\"]\nshow_output = false")),
+            "t.toml:7: tools.t.setup[0].show_output: unknown key; expected one of args, network, "
+            "timeout");
+  EXPECT_EQ(error_of(tool_with("[[tools.t.setup]]\nargs = []")),
+            "t.toml:6: tools.t.setup[0].args: must not be empty");
+  EXPECT_EQ(error_of(tool_with("setup = \"cargo miri setup\"")),
+            "t.toml:5: tools.t.setup: expected [[tools.t.setup]] tables, got string");
+  // {setup} names a folder only a tool with setup steps has.
+  EXPECT_EQ(error_of(tool_with("env = { S = \"{setup}/x\" }")),
+            "t.toml:5: tools.t.env.S: {setup} needs setup steps ([[tools.t.setup]])");
+  EXPECT_EQ(error_of(tool_with("", "args = [\"cat\", \"{setup}/m\"]")),
+            "t.toml:7: tools.t.commands.args: {setup} needs setup steps ([[tools.t.setup]])");
 }
 
 }  // namespace

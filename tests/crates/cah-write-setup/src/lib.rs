@@ -1,0 +1,1 @@
+//! Nothing to build: build.rs is the test.
