@@ -191,7 +191,9 @@ class Steps {
     if (!removed.empty()) {
       std::string list;
       for (const std::string& path : removed) list += (list.empty() ? "" : ", ") + path;
-      note("removed " + list + ": they would change how cargo or rustup behave");
+      const std::string text = "removed " + list + ": they would change how cargo or rustup behave";
+      note(text);
+      result_.notes.push_back(text);
     }
     return true;
   }
@@ -379,6 +381,7 @@ void to_json(json& out, const PreparationResult& r) {
          {"error", r.error},
          {"cargo_config", r.cargo_config},
          {"packages", r.packages},
+         {"notes", r.notes},
          {"bytes_added", r.bytes_added},
          {"downloads", r.downloads},
          {"seconds", r.seconds}};
@@ -402,6 +405,7 @@ void from_json(const json& in, PreparationResult& r) {
   in.at("error").get_to(r.error);
   in.at("cargo_config").get_to(r.cargo_config);
   in.at("packages").get_to(r.packages);
+  in.at("notes").get_to(r.notes);
   in.at("bytes_added").get_to(r.bytes_added);
   in.at("downloads").get_to(r.downloads);
   in.at("seconds").get_to(r.seconds);

@@ -67,6 +67,9 @@ struct PreparationResult {
   std::string cargo_config;
   /// kReady: NAME-VERSION of every package the build uses from the cache.
   std::vector<std::string> packages;
+  /// What preparation changed in the crate, for the top of its build log
+  /// ("removed .cargo/config.toml: ...").
+  std::vector<std::string> notes;
   uint64_t bytes_added = 0;
   size_t downloads = 0;
   double seconds = 0;

@@ -219,6 +219,7 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
   flight.deadline =
       flight.started + std::chrono::seconds(job.timeouts.wall_seconds) + options_.grace;
   flight.log = std::move(log);
+  for (const std::string& text : flight.pending.prepared.result.notes) flight.log->note(text);
   progress_.started(slot.index, crate.name, crate.version);
 
   InFlight* in_flight = &flight;
