@@ -5,6 +5,8 @@
 // command line winning.
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
@@ -26,9 +28,9 @@
 #include "queue/plan.h"
 #include "queue/progress.h"
 #include "queue/scheduler.h"
+#include "queue/tool_setup.h"
 #include "registry/download.h"
 #include "sandbox/child_process.h"
-#include "queue/tool_setup.h"
 #include "sandbox/docker_sandbox.h"
 #include "sandbox/worker_image.h"
 #include "store/store.h"
@@ -201,6 +203,24 @@ std::string describe_preparation(const queue::PreparationStats& stats) {
       waiting);
 }
 
+/// The server's own CPU time, and its children's (preparations, docker
+/// clients): what a sweep costs the machine beside the builds.
+std::string describe_cpu(size_t crates) {
+  if (crates == 0) return {};
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  rusage self{};
+  rusage children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  const double own = seconds(self.ru_utime) + seconds(self.ru_stime);
+  const double theirs = seconds(children.ru_utime) + seconds(children.ru_stime);
+  return fmt::format(
+      "Server CPU {:.2f} s ({:.1f} ms per crate); preparations and docker clients {:.1f} s\n", own,
+      1000 * own / static_cast<double>(crates), theirs);
+}
+
 int run(const RunOptions& options) {
   const tools::ToolSet tools = tools::ToolSet::load(
       options.tools_file.empty() ? tools::default_tools_path() : fs::path(options.tools_file));
@@ -363,6 +383,7 @@ int run(const RunOptions& options) {
   }
   std::fprintf(stdout, "%s", progress.summary().c_str());
   std::fprintf(stdout, "%s", describe_preparation(result.preparation).c_str());
+  std::fprintf(stdout, "%s", describe_cpu(plan.to_run.size()).c_str());
   std::fprintf(stdout, "results: %s/%s/ (raw/, logs/, results/)\n", store->url().c_str(),
                options.tool.c_str());
   if (result.interrupted) {

@@ -112,7 +112,9 @@ TEST(RunMemory, EachCratesPeakIsItsOwnInASharedWorker) {
       {"run", "--tool=test", "--tools", (fs::path(CAH_SOURCE_DIR) / "tools.toml").string(),
        "--jobs=1", "--registry", (root / "registry").string(), "--crate-list",
        (root / "crates").string(), "--store", "file://" + (root / "store").string(),
-       "--worker-prefix", "cah-peak-" + std::to_string(getpid()), "--memory-limit-gb", "3"},
+       "--worker-prefix", "cah-peak-" + std::to_string(getpid()), "--memory-limit-gb", "3",
+       // One preparation at a time: the big crate is ready first.
+       "--prepare-jobs", "1", "--cache", (root / "cache").string()},
       log);
   ASSERT_EQ(finished.status, 0) << read_file(log);
   const std::string said = read_file(log);

@@ -501,21 +501,11 @@ fs::path make_registry(const fs::path& root) {
 
 std::vector<std::string> run_args(const fs::path& registry, const std::string& store,
                                   const WorkerPrefix& workers) {
-  return {CAH_BINARY,
-          "run",
-          "--tool=" + kTool,
-          "--tools",
-          kTools.string(),
-          "--registry",
-          registry.string(),
-          "--store",
-          store,
-          "--worker-prefix",
-          workers.name(),
-          "--jobs",
-          "2",
-          "--memory-limit-gb",
-          "2"};
+  return {CAH_BINARY, "run", "--tool=" + kTool, "--tools", kTools.string(), "--registry",
+          registry.string(), "--store", store, "--worker-prefix", workers.name(), "--jobs", "2",
+          "--memory-limit-gb", "2",
+          // Each run's own package cache, gone with the test's registry.
+          "--cache", registry.string() + "-cache-" + workers.name()};
 }
 
 std::vector<std::string> sync_args(const fs::path& registry, const std::string& store,

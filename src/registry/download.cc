@@ -122,6 +122,8 @@ void set_options(CURL* curl, const std::string& url, const DownloadOptions& opti
   set(curl, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
   set(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.low_speed_time.count()));
   set(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_bytes));
+  set(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  set(curl, CURLOPT_TCP_KEEPALIVE, 1L);
 }
 
 Outcome try_once(const std::string& url, const std::filesystem::path& part,
@@ -132,8 +134,12 @@ Outcome try_once(const std::string& url, const std::filesystem::path& part,
     outcome.write_error = errno;
     return outcome;
   }
-  Curl curl(curl_easy_init());
+  // One handle per thread, reset between transfers: it keeps its
+  // connections alive, so a preparation's many downloads from one host
+  // share one connection (and HTTP/2 where the server offers it).
+  thread_local Curl curl(curl_easy_init());
   if (!curl) throw std::runtime_error("libcurl: cannot make a handle");
+  curl_easy_reset(curl.get());
   char error[CURL_ERROR_SIZE] = "";
   Sink sink{curl.get(), file.get(), options.max_bytes, 0, &outcome};
   const std::string agent = user_agent();
