@@ -367,6 +367,11 @@ int run(const RunOptions& options) {
           .inbox = inbox,
           .inbox_mount = kInboxMount,
           .stop_fd = stop_pipe[0],
+          // The cache stays within --cache-gb during a run of days too.
+          .upkeep =
+              [&cache, max_cache_bytes](const std::set<std::string>& in_use) {
+                cache.evict(max_cache_bytes, in_use, std::chrono::hours(1));
+              },
       },
       docker, preparer, *store, progress);
   const queue::SchedulerResult result = scheduler.run(plan.to_run);

@@ -166,6 +166,9 @@ void Scheduler::collect_preparations() {
     stats.bytes_added += prepared.result.bytes_added;
     stats.downloads += prepared.result.downloads;
     ++prepared_;
+    if (options_.upkeep && options_.upkeep_every > 0 && prepared_ % options_.upkeep_every == 0) {
+      options_.upkeep(packages_in_use());
+    }
     if (prepared.result.status != prepare::PreparationResult::Status::kReady) {
       record_unprepared(prepared);
       continue;
@@ -176,6 +179,19 @@ void Scheduler::collect_preparations() {
                                     [order](const Pending& other) { return other.order > order; });
     ready_.insert(later, Pending{std::move(prepared), order, 0});
   }
+}
+
+std::set<std::string> Scheduler::packages_in_use() const {
+  std::set<std::string> in_use;
+  const auto add = [&in_use](const prepare::Prepared& prepared) {
+    in_use.insert(prepared.crate.name + "-" + prepared.crate.version);
+    in_use.insert(prepared.result.packages.begin(), prepared.result.packages.end());
+  };
+  for (const Pending& pending : ready_) add(pending.prepared);
+  for (const auto& slot : slots_) {
+    if (slot->job) add(slot->job->pending.prepared);
+  }
+  return in_use;
 }
 
 void Scheduler::count_waiting(double seconds) {

@@ -15,8 +15,10 @@
 #include <cstddef>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,11 @@ struct SchedulerOptions {
   /// Crates prepared or being prepared ahead of the workers; 0: twice the
   /// workers.
   size_t prefetch = 0;
+  /// Called after every `upkeep_every` preparations with the packages
+  /// (NAME-VERSION) that prepared and running crates use: the package
+  /// cache is bounded there without removing what a build needs.
+  std::function<void(const std::set<std::string>& in_use)> upkeep;
+  size_t upkeep_every = 100;
 };
 
 /// How preparation kept up, for the summary and bench/prepare.
@@ -90,6 +97,7 @@ class Scheduler {
   void start_preparations();
   void collect_preparations();
   void count_waiting(double seconds);
+  std::set<std::string> packages_in_use() const;
   void assign(Slot& slot);
   bool ensure_worker(Slot& slot);
   void start_job(Slot& slot, Pending pending);

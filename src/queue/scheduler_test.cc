@@ -52,6 +52,7 @@ class FakePreparer : public prepare::Preparer {
       prepared.log = "error: no matching package named `criterion` found\r\n";
     } else {
       prepared.result.status = prepare::PreparationResult::Status::kReady;
+      prepared.result.packages = {"dep-of-" + krate.name + "-1.0.0"};
       fs::create_directories(prepared.staged);
       FILE* manifest = std::fopen((prepared.staged / "Cargo.toml").c_str(), "w");
       std::fprintf(manifest, "[package]\nname = \"%s\"\nversion = \"%s\"\n", krate.name.c_str(),
@@ -463,6 +464,20 @@ TEST_F(SchedulerTest, ABrokenCrateNeverReachesAWorkerAndIsNotAFailure) {
   EXPECT_EQ(result.counts.at(Outcome::kPassed), 2u);
   EXPECT_EQ(result.preparation.seconds.size(), 3u);
   EXPECT_NE(progress_text().find("b 1.0.0: broken"), std::string::npos) << progress_text();
+}
+
+TEST_F(SchedulerTest, UpkeepSeesThePackagesOfEveryCrateNotDone) {
+  sandbox_.script("a", chunks({{0, "a\r\n"}, {300, "a done\r\n"}}));
+  std::vector<std::set<std::string>> calls;
+  SchedulerOptions opts = options(1);
+  opts.upkeep_every = 2;
+  opts.upkeep = [&calls](const std::set<std::string>& in_use) { calls.push_back(in_use); };
+  run(crates({"a", "b", "c", "d"}), std::move(opts));
+  ASSERT_EQ(calls.size(), 2u);
+  // When the second crate was prepared, a ran and b waited for the worker.
+  EXPECT_TRUE(calls[0].contains("a-1.0.0")) << calls[0].size();
+  EXPECT_TRUE(calls[0].contains("dep-of-a-1.0.0"));
+  EXPECT_FALSE(calls[0].contains("dep-of-d-1.0.0"));
 }
 
 }  // namespace
