@@ -590,16 +590,24 @@ void SiteServer::Impl::accept_all() {
     size_t open = 0;
     for (const auto& connection : connections) open += connection->fd >= 0;
     if (open >= limits.max_connections) {
-      // Full: the oldest connection still sending its request makes room;
-      // one that is being answered is left alone.
-      auto oldest = std::find_if(connections.begin(), connections.end(), [](const auto& c) {
+      // Full: the oldest connection still sending its request (or done)
+      // makes room; failing that, the answer whose client took nothing for
+      // longest, so clients that stop reading cannot hold every slot.
+      auto victim = std::find_if(connections.begin(), connections.end(), [](const auto& c) {
         return c->fd >= 0 && c->state != Connection::State::kWriting;
       });
-      if (oldest == connections.end()) {
+      if (victim == connections.end()) {
+        victim = std::min_element(connections.begin(), connections.end(),
+                                  [](const auto& a, const auto& b) {
+                                    if ((a->fd >= 0) != (b->fd >= 0)) return a->fd >= 0;
+                                    return a->deadline < b->deadline;
+                                  });
+      }
+      if (victim == connections.end() || (*victim)->fd < 0) {
         ::close(fd);
         continue;
       }
-      finish(**oldest);
+      finish(**victim);
     }
     auto connection = std::make_unique<Connection>();
     connection->fd = fd;

@@ -515,5 +515,23 @@ TEST_F(ServeWithTightLimits, ClosesAClientThatStopsReading) {
   EXPECT_LT(split_answer(answer).second.size(), big.size());
 }
 
+class ServeWithFewConnections : public Serve {
+ protected:
+  SiteServer::Limits limits() const override { return {.max_connections = 4}; }
+};
+
+TEST_F(ServeWithFewConnections, ClientsThatStopReadingCannotHoldEverySlot) {
+  store_->put("miri/raw/big/1.0.0", std::string(16u << 20, 'x'));
+  std::vector<std::unique_ptr<RawClient>> stuck;
+  for (int i = 0; i < 4; ++i) {
+    stuck.push_back(std::make_unique<RawClient>(port_));
+    ASSERT_TRUE(stuck.back()->send("GET /miri/raw/big/1.0.0 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  RawClient client(port_);
+  ASSERT_TRUE(client.send("GET /miri/ub HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(client.read_all(std::chrono::seconds(2)).starts_with("HTTP/1.1 200 OK"));
+}
+
 }  // namespace
 }  // namespace report
