@@ -172,6 +172,8 @@ fs::path config_file(int argc, char** argv, const fs::path& fallback) {
 }
 
 void check_config_file(const fs::path& file, const CLI::App& app) {
+  std::error_code missing;
+  if (!fs::is_regular_file(file, missing)) return;  // CLI11 says it is missing
   toml::table table;
   try {
     table = toml::parse_file(file.string());
