@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 
 namespace {
 
@@ -24,6 +25,11 @@ int run(int argc, char** argv) {
   cli::add_sync_command(app, exit_status);
   cli::add_serve_command(app, exit_status);
   cli::add_prepare_command(app, exit_status);
+  cli::add_option_checks(app);
+  // CLI11 skips lines it cannot read and keys no option has: refuse them.
+  if (const auto config = cli::config_file(argc, argv, "crater-at-home.toml"); !config.empty()) {
+    cli::check_config_file(config, app);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

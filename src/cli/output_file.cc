@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 #include <system_error>
 
 namespace cli {
@@ -13,6 +16,17 @@ namespace {
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
+}
+
+/// The process's umask, read without changing it (umask() would, for
+/// every thread, for a moment).
+mode_t current_umask() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("Umask:"))
+      return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+  }
+  return 022;
 }
 
 }  // namespace
@@ -31,11 +45,29 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
   }
   struct stat st {};
   const bool in_place = ::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
-  if (!in_place) temporary_ = path_ + ".tmp";
-  const std::string& name = in_place ? path_ : temporary_;
-  const int flags = O_WRONLY | O_CLOEXEC | (in_place ? 0 : O_CREAT | O_TRUNC);
-  owned_.reset(::open(name.c_str(), flags, 0644));
-  if (!owned_) fail("cannot create " + name);
+  if (in_place) {
+    owned_.reset(::open(path_.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!owned_) fail("cannot open " + path_);
+  } else {
+    // A new name nobody can guess, created exclusively beside the target
+    // (so the rename stays in one file system): a link planted at a
+    // predictable name is never followed, and two writers never share one.
+    const size_t slash = path_.rfind('/');
+    const std::string folder = slash == std::string::npos ? "" : path_.substr(0, slash + 1);
+    const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+    temporary_ = folder + "." + base + ".tmp-XXXXXX";
+    owned_.reset(::mkostemp(temporary_.data(), O_CLOEXEC));
+    if (!owned_) {
+      const int error = errno;
+      const std::string name = temporary_;
+      temporary_.clear();
+      errno = error;
+      fail("cannot create " + name);
+    }
+    // mkostemp makes it 0600; a page is as readable as any file the user
+    // creates.
+    ::fchmod(owned_.get(), 0644 & ~current_umask());
+  }
   fd_ = owned_.get();
 }
 

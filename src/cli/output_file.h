@@ -1,8 +1,10 @@
 #pragma once
 // OutputFile is where a command writes a page: standard output for "-", the
 // file itself for a device or pipe (/dev/null, a fifo), and otherwise a
-// temporary name renamed over the target once complete, so a reader never
-// sees half a page and a failed run leaves the old file alone.
+// temporary with a unique name (.NAME.tmp-XXXXXX, made by mkostemp beside
+// the target) renamed over the target once complete: a reader never sees
+// half a page, a failed run leaves the old file alone, two writers at once
+// leave one of their pages whole, and no link planted at a name is followed.
 
 #include <string>
 #include <string_view>

@@ -1,6 +1,9 @@
 #include "registry/download.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -27,18 +30,33 @@ struct CleanupCurl {
 };
 using Curl = std::unique_ptr<CURL, CleanupCurl>;
 
-/// `to` + ".tmp": removed unless it was renamed into place.
+/// A new file beside `to`, .NAME.part-XXXXXX, made exclusively (mkostemp):
+/// no link planted at a name is followed and two downloads of one file
+/// never share one. Removed unless it was renamed into place.
 class PartFile {
  public:
-  explicit PartFile(const std::filesystem::path& to) : to_(to), path_(to.string() + ".tmp") {}
+  explicit PartFile(const std::filesystem::path& to) : to_(to) {
+    std::string pattern =
+        (to.parent_path() / ("." + to.filename().string() + ".part-XXXXXX")).string();
+    const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+    path_ = pattern;
+    if (fd < 0) {
+      error_ = errno;
+      return;
+    }
+    ::fchmod(fd, 0644);
+    ::close(fd);
+  }
   ~PartFile() {
     std::error_code ignored;
-    if (!committed_) std::filesystem::remove(path_, ignored);
+    if (!committed_ && error_ == 0) std::filesystem::remove(path_, ignored);
   }
   PartFile(const PartFile&) = delete;
   PartFile& operator=(const PartFile&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  /// errno of making it; 0 if it was made.
+  int error() const { return error_; }
   void commit() {
     std::filesystem::rename(path_, to_);
     committed_ = true;
@@ -47,6 +65,7 @@ class PartFile {
  private:
   std::filesystem::path to_;
   std::filesystem::path path_;
+  int error_ = 0;
   bool committed_ = false;
 };
 
@@ -129,9 +148,12 @@ void set_options(CURL* curl, const std::string& url, const DownloadOptions& opti
 Outcome try_once(const std::string& url, const std::filesystem::path& part,
                  const DownloadOptions& options) {
   Outcome outcome;
-  File file(std::fopen(part.c_str(), "wbe"));
+  // Emptied for each try; the name is ours (PartFile), never a link.
+  const int fd = ::open(part.c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+  File file(fd < 0 ? nullptr : ::fdopen(fd, "wb"));
   if (!file) {
     outcome.write_error = errno;
+    if (fd >= 0) ::close(fd);
     return outcome;
   }
   // One handle per thread, reset between transfers: it keeps its
@@ -221,6 +243,11 @@ void download(const std::string& url, const std::filesystem::path& to,
               const DownloadOptions& options) {
   init_curl_once();
   PartFile part(to);
+  if (part.error() != 0) {
+    throw DownloadError("cannot download " + url + ": cannot create " + part.path().string() +
+                            ": " + std::strerror(part.error()),
+                        0, false);
+  }
   std::chrono::milliseconds delay = options.first_delay;
   for (int tries = 1;; ++tries) {
     Outcome outcome = try_once(url, part.path(), options);

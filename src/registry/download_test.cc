@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "registry/test_crates.h"
 #include "registry/test_server.h"
@@ -35,11 +38,21 @@ class Download : public ::testing::Test {
     try {
       download(server_.base() + path, to_, options);
     } catch (const DownloadError& e) {
-      EXPECT_FALSE(fs::exists(to_.string() + ".tmp")) << "partial file left behind";
+      EXPECT_EQ(leftovers(), "") << "partial file left behind";
       return e;
     }
     ADD_FAILURE() << "no exception for " << path;
     return {"", 0, false};
+  }
+
+  /// Files beside the download other than the download itself.
+  std::string leftovers() const {
+    std::string found;
+    for (const auto& entry : fs::directory_iterator(dir_.path())) {
+      const std::string name = entry.path().filename().string();
+      if (name != "served" && name != "downloaded.crate" && name != "victim") found += name + " ";
+    }
+    return found;
   }
 
   testing::TempDir dir_;
@@ -56,7 +69,7 @@ bool contains(const std::string& text, const std::string& part) {
 TEST_F(Download, FetchesAFileWhole) {
   download(server_.base() + "/crates/foo/foo-1.0.0.crate", to_, kQuick);
   EXPECT_EQ(testing::read_file(to_), contents_);
-  EXPECT_FALSE(fs::exists(to_.string() + ".tmp"));
+  EXPECT_EQ(leftovers(), "");
 }
 
 TEST_F(Download, ReplacesAnOlderFile) {
@@ -120,7 +133,7 @@ TEST_F(Download, ServerDownFailsAfterRetriesQuickly) {
   }
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
   EXPECT_FALSE(fs::exists(to_));
-  EXPECT_FALSE(fs::exists(to_.string() + ".tmp"));
+  EXPECT_EQ(leftovers(), "");
 }
 
 TEST_F(Download, AStalledTransferTimesOutWithoutAPartialFile) {
@@ -177,8 +190,41 @@ TEST_F(Download, AnUnwritableDestinationIsNamed) {
     download(server_.base() + "/crates/foo/foo-1.0.0.crate", to, kQuick);
     FAIL() << "no exception";
   } catch (const DownloadError& e) {
-    EXPECT_TRUE(contains(e.what(), to.string() + ".tmp")) << e.what();
+    EXPECT_TRUE(contains(e.what(), (dir_ / "no-such-folder" / ".x.crate.part-").string()))
+        << e.what();
   }
+}
+
+TEST_F(Download, FollowsNoLinkPlantedAtAPartialName) {
+  const fs::path victim = dir_ / "victim";
+  testing::write_file(victim, "precious");
+  for (const std::string name :
+       {"downloaded.crate.tmp", ".downloaded.crate.part-XXXXXX", "downloaded.crate.part"}) {
+    fs::create_symlink(victim, dir_ / name);
+  }
+  download(server_.base() + "/crates/foo/foo-1.0.0.crate", to_, kQuick);
+  EXPECT_EQ(testing::read_file(to_), contents_);
+  EXPECT_EQ(testing::read_file(victim), "precious");
+  EXPECT_FALSE(fs::is_symlink(to_));
+}
+
+TEST_F(Download, TwoDownloadsOfOneFileLeaveItWhole) {
+  std::vector<std::thread> downloads;
+  std::atomic<int> failures = 0;
+  for (int i = 0; i < 4; ++i) {
+    downloads.emplace_back([&] {
+      try {
+        download(server_.base() + "/crates/foo/foo-1.0.0.crate", to_, kQuick);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+        ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : downloads) thread.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(testing::read_file(to_), contents_);
+  EXPECT_EQ(leftovers(), "");
 }
 
 }  // namespace

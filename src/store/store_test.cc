@@ -16,6 +16,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
 
 namespace store {
 namespace {
@@ -414,6 +418,60 @@ TEST(FileStore, WritesToATemporaryBesideTheKey) {
   EXPECT_TRUE(files[0].starts_with("t/raw/a/1.cah-tmp-" + std::to_string(::getpid()) + "-"))
       << files[0];
   writer->commit();
+  EXPECT_EQ(files_under(root.path()), std::vector<std::string>{"t/raw/a/1"});
+}
+
+TEST(FileStore, FollowsNoLinkPlantedAtATemporaryName) {
+  const ScratchDirectory root;
+  auto store = open_store(root.path().string());
+  store->put("t/raw/a/0", "made the folder");
+  const fs::path victim = root.path() / "victim";
+  std::ofstream(victim) << "precious";
+  // Links at the names a process counting from 0 would use.
+  const std::string prefix = "t/raw/a/1.cah-tmp-" + std::to_string(::getpid()) + "-";
+  for (int n = 0; n < 1000; ++n) {
+    fs::create_symlink(victim, root.path() / (prefix + std::to_string(n)));
+  }
+  for (int i = 0; i < 10; ++i) {
+    store->put("t/raw/a/1", "object " + std::to_string(i));
+    EXPECT_EQ(store->get("t/raw/a/1"), "object " + std::to_string(i));
+  }
+  auto writer = store->open_writer("t/raw/a/1");
+  writer->write("streamed");
+  writer->commit();
+  EXPECT_EQ(store->get("t/raw/a/1"), "streamed");
+  EXPECT_FALSE(fs::is_symlink(root.path() / "t/raw/a/1"));
+  std::ifstream in(victim);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "precious");
+  size_t links = 0;
+  for (const auto& entry : fs::directory_iterator(root.path() / "t/raw/a")) {
+    links += entry.is_symlink();
+  }
+  EXPECT_EQ(links, 1000u);
+}
+
+TEST(FileStore, RacingWritersLeaveOneWholeObject) {
+  const ScratchDirectory root;
+  auto store = open_store(root.path().string());
+  const std::string a(1 << 20, 'a');
+  const std::string b(1 << 20, 'b');
+  std::vector<std::thread> writers;
+  for (const std::string* content : {&a, &b}) {
+    writers.emplace_back([&, content] {
+      auto own = open_store(root.path().string());
+      for (int i = 0; i < 20; ++i) {
+        auto writer = own->open_writer("t/raw/a/1");
+        for (size_t at = 0; at < content->size(); at += 65536) {
+          writer->write(std::string_view(*content).substr(at, 65536));
+        }
+        writer->commit();
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  const std::optional<std::string> object = store->get("t/raw/a/1");
+  ASSERT_TRUE(object);
+  EXPECT_TRUE(*object == a || *object == b);
   EXPECT_EQ(files_under(root.path()), std::vector<std::string>{"t/raw/a/1"});
 }
 

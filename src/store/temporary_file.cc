@@ -1,6 +1,7 @@
 #include "store/temporary_file.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
 
 #include "store/store.h"
@@ -64,21 +66,38 @@ std::optional<Number> parse_number(std::string_view text) {
   return number;
 }
 
+unsigned random_start() {
+  unsigned number = 0;
+  if (::getrandom(&number, sizeof number, 0) != sizeof number) {
+    number = static_cast<unsigned>(std::random_device{}());
+  }
+  return number;
+}
+
 }  // namespace
 
 TemporaryFile::TemporaryFile(fs::path target) : target_(std::move(target)) {
-  static std::atomic<unsigned> counter{0};
-  number_ = counter++;
-  path_ = target_;
-  path_ +=
-      std::string(kTemporaryMarker) + std::to_string(::getpid()) + "-" + std::to_string(number_);
-  // Registered before the file exists, so no cleanup can see it unregistered.
-  open_temporaries().add(number_);
-  fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd_) {
+  // N starts at a random number, so nobody can plant a file or a link at
+  // the next name; O_EXCL never follows one, and a name that is taken is
+  // skipped.
+  static std::atomic<unsigned> counter{random_start()};
+  constexpr int kAttempts = 64;
+  for (int attempt = 0;; ++attempt) {
+    number_ = counter++;
+    path_ = target_;
+    path_ +=
+        std::string(kTemporaryMarker) + std::to_string(::getpid()) + "-" + std::to_string(number_);
+    // Registered before the file exists, so no cleanup can see it unregistered.
+    open_temporaries().add(number_);
+    fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (fd_) return;
     const int error = errno;
     open_temporaries().erase(number_);
-    throw failure("cannot create", path_, error);
+    if (error != EEXIST || attempt + 1 == kAttempts) {
+      const fs::path failed = path_;
+      path_.clear();
+      throw failure("cannot create", failed, error);
+    }
   }
 }
 

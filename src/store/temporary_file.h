@@ -2,7 +2,8 @@
 // FileStore writes every object to a temporary beside its final name,
 // KEY.cah-tmp-PID-N, and renames it into place. The PID in the name lets a
 // later process tell a temporary whose writer was killed from one still
-// being written.
+// being written. N counts up from a random start and the file is created
+// exclusively (O_EXCL, no link followed); a taken name is skipped.
 
 #include <filesystem>
 #include <string>

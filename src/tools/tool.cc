@@ -198,6 +198,9 @@ class Reader {
     for (const toml::node& arg : *node.as_array()) {
       const std::string arg_path = path + ".args[" + std::to_string(result.size()) + "]";
       result.push_back(string(arg, arg_path));
+      if (result.size() == 1 && result.back().empty()) {
+        fail(arg.source(), arg_path, "the program must not be empty");
+      }
       check_placeholders(arg, result.back(), arg_path, place);
     }
     return result;
@@ -264,6 +267,9 @@ class Reader {
       fail(node.source(), path, e.what());
     }
     if (result.count() == 0) fail(node.source(), path, "must be longer than 0s");
+    // Docker and the agent take timeouts in narrower types; 30 days is
+    // longer than any crate needs.
+    if (result > std::chrono::hours(24 * 30)) fail(node.source(), path, "must be at most 30d");
     return result;
   }
 

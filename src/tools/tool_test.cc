@@ -369,5 +369,19 @@ TEST(Setup, Validation) {
             "t.toml:7: tools.t.commands.args: {setup} needs setup steps ([[tools.t.setup]])");
 }
 
+TEST(ToolsFile, RefusesTimeoutsThatWouldWrapAndEmptyPrograms) {
+  EXPECT_THAT(error_of(tool_with("", R"(args = ["cargo"]
+timeout = "4294967297s")")),
+              HasSubstr("must be at most 30d"));
+  EXPECT_THAT(error_of(tool_with("", R"(args = ["cargo"]
+timeout = "31d")")),
+              HasSubstr("must be at most 30d"));
+  EXPECT_THAT(error_of(tool_with("", R"(args = [""])")),
+              HasSubstr("the program must not be empty"));
+  EXPECT_EQ(error_of(tool_with("", R"(args = ["cargo", ""]
+timeout = "30d")")),
+            "no error");
+}
+
 }  // namespace
 }  // namespace tools

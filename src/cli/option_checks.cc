@@ -1,0 +1,223 @@
+#include "cli/option_checks.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "tools/duration.h"
+
+namespace cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A check on an option's text: empty if fine, else why not.
+using Check = std::function<std::string(const std::string&)>;
+
+std::string quoted(const std::string& text) { return "'" + text + "'"; }
+
+Check whole_number(uint64_t min, uint64_t max, std::string what) {
+  return [=](const std::string& text) -> std::string {
+    const std::string allowed = "allowed: a whole number from " + std::to_string(min) + " to " +
+                                std::to_string(max) + (what.empty() ? "" : " (" + what + ")");
+    uint64_t value = 0;
+    const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (!digits || error != std::errc() || end != text.data() + text.size() || value < min ||
+        value > max) {
+      return quoted(text) + " is not allowed; " + allowed;
+    }
+    return {};
+  };
+}
+
+Check real_number(double min, bool min_allowed, double max, std::string what) {
+  return [=](const std::string& text) -> std::string {
+    std::ostringstream allowed;
+    allowed << "allowed: a number " << (min_allowed ? "from " : "above ") << min << " to " << max
+            << (what.empty() ? "" : " (" + what + ")");
+    char* end = nullptr;
+    const double value = text.empty() ? NAN : std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) || value < min ||
+        (!min_allowed && value == min) || value > max) {
+      return quoted(text) + " is not allowed; " + allowed.str();
+    }
+    return {};
+  };
+}
+
+Check duration(std::chrono::seconds min, std::chrono::seconds max) {
+  return [=](const std::string& text) -> std::string {
+    const std::string allowed = "allowed: a duration from " + tools::format_duration(min) + " to " +
+                                tools::format_duration(max) + ", like 90s, 15m or 1h30m";
+    try {
+      const std::chrono::seconds value = tools::parse_duration(text);
+      if (value < min || value > max) return quoted(text) + " is not allowed; " + allowed;
+    } catch (const std::exception& e) {
+      return std::string(e.what()) + "; " + allowed;
+    }
+    return {};
+  };
+}
+
+Check non_empty(std::string what) {
+  return [=](const std::string& text) -> std::string {
+    if (text.empty()) return "an empty value is not allowed; allowed: " + what;
+    return {};
+  };
+}
+
+Check regular_file() {
+  return [](const std::string& text) -> std::string {
+    std::error_code error;
+    if (text.empty() || !fs::is_regular_file(text, error)) {
+      return quoted(text) + " is not a file; allowed: the path of a readable file";
+    }
+    return {};
+  };
+}
+
+struct Rule {
+  std::string_view option;
+  std::function<Check()> check;
+};
+
+constexpr uint64_t kMaxJobs = 1024;
+constexpr auto kMaxTimeout = std::chrono::hours(24 * 30);
+
+// Every option with a range, for every command; docs/options.md says the
+// same. --port is serve's (0: any free port).
+const std::vector<Rule>& rules() {
+  static const std::vector<Rule> table = {
+      {"--jobs", [] { return whole_number(1, kMaxJobs, "workers"); }},
+      {"--prepare-jobs", [] { return whole_number(1, kMaxJobs, "crates prepared at once"); }},
+      {"--memory-limit-gb", [] { return real_number(0, false, 4096, "GB per worker"); }},
+      {"--pids-limit", [] { return whole_number(16, 4'194'304, "processes per worker"); }},
+      {"--rerun-older-than", [] { return real_number(0, true, 36'500, "days"); }},
+      {"--cache-gb", [] { return real_number(0, false, 1'000'000, "GB"); }},
+      {"--timeout", [] { return duration(std::chrono::seconds(1), kMaxTimeout); }},
+      {"--no-output-timeout", [] { return duration(std::chrono::seconds(1), kMaxTimeout); }},
+      {"--prepare-timeout", [] { return duration(std::chrono::seconds(1), kMaxTimeout); }},
+      {"--crates", [] { return whole_number(1, 100'000'000, "crates"); }},
+      {"--random", [] { return whole_number(1, 100'000'000, "crates"); }},
+      {"--seed", [] { return whole_number(0, UINT64_MAX, ""); }},
+      {"--crate-list", [] { return regular_file(); }},
+      {"--port", [] { return whole_number(0, 65535, "0: any free port"); }},
+      {"--tool", [] { return non_empty("a tool's name from tools.toml"); }},
+      {"--tools", [] { return regular_file(); }},
+      {"--registry", [] { return non_empty("crates-io, or the path of a local registry"); }},
+      {"--db-dump", [] { return non_empty("a file or a URL"); }},
+      {"--store", [] { return non_empty("DIR, file://DIR or s3://BUCKET[/PREFIX]"); }},
+      {"--bucket", [] { return non_empty("a bucket's name"); }},
+      {"--image", [] { return non_empty("a Docker image"); }},
+      {"--worker-prefix", [] { return non_empty("a container name prefix"); }},
+      {"--toolchain", [] { return non_empty("a rustup toolchain"); }},
+      {"--target", [] { return non_empty("a target triple"); }},
+      {"--cache", [] { return non_empty("a folder"); }},
+  };
+  return table;
+}
+
+void add_checks(CLI::Option& option, const Check& check) {
+  // The table's check replaces CLI11's (PositiveNumber lets NaN through and
+  // says "Value 0 not in range 2.22507e-308 to 1.79769e+308").
+  for (int index = 0;; ++index) {
+    try {
+      option.get_validator(index)->active(false);
+    } catch (const CLI::OptionNotFound&) {
+      break;
+    }
+  }
+  option.check(CLI::Validator([check](std::string& text) { return check(text); }, "", "cah-range"));
+}
+
+std::string normalized(std::string key) {
+  for (char& c : key) {
+    if (c == '_') c = '-';
+  }
+  return key;
+}
+
+}  // namespace
+
+void add_option_checks(CLI::App& command) {
+  for (const Rule& rule : rules()) {
+    for (CLI::Option* option : command.get_options()) {
+      if (option->check_lname(std::string(rule.option.substr(2)))) {
+        add_checks(*option, rule.check());
+      }
+    }
+  }
+  for (CLI::App* sub : command.get_subcommands({})) add_option_checks(*sub);
+}
+
+fs::path config_file(int argc, char** argv, const fs::path& fallback) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--config" && i + 1 < argc) return argv[i + 1];
+    if (arg.starts_with("--config=")) return std::string(arg.substr(9));
+  }
+  std::error_code error;
+  if (fs::exists(fallback, error)) return fallback;
+  return {};
+}
+
+void check_config_file(const fs::path& file, const CLI::App& app) {
+  std::error_code missing;
+  if (!fs::is_regular_file(file, missing)) return;  // CLI11 says it is missing
+  toml::table table;
+  try {
+    table = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream message;
+    message << file.string() << ":" << e.source().begin.line << ":" << e.source().begin.column
+            << ": not valid TOML: " << e.description();
+    throw std::runtime_error(message.str());
+  }
+  const auto where = [&](const toml::node& node) {
+    return file.string() + ":" + std::to_string(node.source().begin.line);
+  };
+  for (const auto& [section, node] : table) {
+    const std::string name(section.str());
+    CLI::App* command = nullptr;
+    try {
+      command = const_cast<CLI::App&>(app).get_subcommand(name);
+    } catch (const CLI::OptionNotFound&) {
+    }
+    if (command == nullptr || !node.is_table()) {
+      std::string commands;
+      for (const CLI::App* sub : const_cast<CLI::App&>(app).get_subcommands({})) {
+        commands += (commands.empty() ? "" : ", ") + sub->get_name();
+      }
+      throw std::runtime_error(where(node) + ": '" + name +
+                               "' is not allowed at the top; allowed: a section named after a "
+                               "command ([" +
+                               commands + "]) holding its options");
+    }
+    for (const auto& [key, value] : *node.as_table()) {
+      const std::string option = normalized(std::string(key.str()));
+      bool known = false;
+      std::string options;
+      for (const CLI::Option* candidate : command->get_options()) {
+        if (candidate->get_lnames().empty() || candidate->get_lnames()[0] == "help") continue;
+        known = known || candidate->check_lname(option);
+        options += (options.empty() ? "" : ", ") + candidate->get_lnames()[0];
+      }
+      if (!known) {
+        throw std::runtime_error(where(value) + ": unknown key '" + std::string(key.str()) +
+                                 "' in [" + name + "]; allowed: " + options);
+      }
+    }
+  }
+}
+
+}  // namespace cli
