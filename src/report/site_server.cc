@@ -226,7 +226,7 @@ SiteServer::SiteServer(const fs::path& directory, RequestLog log)
   // connection: a short timeout makes Ctrl-C prompt.
   server.set_keep_alive_timeout(1);
   server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
+      [](const httplib::Request&, httplib::Response& response, const std::exception_ptr&) {
         response.status = 500;
         response.set_content("500 internal error\n", std::string(kTextContentType));
       });

@@ -149,14 +149,15 @@ TEST_F(DockerSandboxTest, TwoWorkersRunCheckAndTestOnRealCrates) {
           tools_->get(tool), names[i], version, {agent::Source::Kind::kDirectory, folder},
           {.target = queue::host_target(),
            .cargo_config = queue::directory_registry_config(kRegistry)});
-      const std::string name = names[i];
+      const std::string& name = names[i];
       workers[i]->send(
-          job, JobEvents{
-                   .on_output = [&logs, name](std::string_view b) { logs[name] += b; },
-                   .on_result = [&results, name](agent::JobResult r) { results[name] = r; },
-                   .on_job_error = [name](std::string e) { ADD_FAILURE() << name << ": " << e; },
-                   .on_death = [name](std::string e) { ADD_FAILURE() << name << ": " << e; },
-               });
+          job,
+          JobEvents{
+              .on_output = [&logs, name](std::string_view b) { logs[name] += b; },
+              .on_result = [&results, name](const agent::JobResult& r) { results[name] = r; },
+              .on_job_error = [name](const std::string& e) { ADD_FAILURE() << name << ": " << e; },
+              .on_death = [name](const std::string& e) { ADD_FAILURE() << name << ": " << e; },
+          });
     }
     while (std::any_of(workers.begin(), workers.end(), [](auto& w) { return w->busy(); })) {
       std::vector<pollfd> fds;
