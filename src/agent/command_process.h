@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "pty/fd.h"
+#include "util/fd.h"
 
 namespace agent {
 
@@ -46,7 +46,7 @@ class CommandProcess {
   std::optional<Ending> reap(bool block);
 
  private:
-  pty::Fd master_;
+  util::Fd master_;
   pid_t pid_ = -1;
   std::optional<Ending> ending_;
 };

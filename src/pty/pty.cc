@@ -93,8 +93,8 @@ Spawned spawn(const Command& command) {
   if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
     throw std::system_error(errno, std::generic_category(), "cannot run '" + program + "': pipe");
   }
-  Fd error_read(pipe_fds[0]);
-  Fd error_write(pipe_fds[1]);
+  util::Fd error_read(pipe_fds[0]);
+  util::Fd error_write(pipe_fds[1]);
 
   winsize size{};
   size.ws_col = kColumns;
@@ -108,7 +108,7 @@ Spawned spawn(const Command& command) {
                             "cannot run '" + program + "': no pseudo-terminal");
   }
   if (pid == 0) exec_child(argv.data(), envp.data(), command.directory.c_str(), error_write.get());
-  Spawned spawned{pid, Fd(master)};
+  Spawned spawned{pid, util::Fd(master)};
   fcntl(master, F_SETFD, FD_CLOEXEC);
   fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
   error_write.reset();

@@ -17,8 +17,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Pipe {
-  pty::Fd read;
-  pty::Fd write;
+  util::Fd read;
+  util::Fd write;
 };
 
 Pipe make_pipe() {
@@ -26,7 +26,7 @@ Pipe make_pipe() {
   if (pipe2(fds.data(), O_CLOEXEC) != 0) {
     throw std::system_error(errno, std::generic_category(), "pipe");
   }
-  return {pty::Fd(fds[0]), pty::Fd(fds[1])};
+  return {util::Fd(fds[0]), util::Fd(fds[1])};
 }
 
 void set_nonblocking(int fd) {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "pty/fd.h"
+#include "util/fd.h"
 
 namespace sandbox {
 
@@ -53,9 +53,9 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
   std::optional<ExitStatus> status_;
-  pty::Fd stdin_;
-  pty::Fd stdout_;
-  pty::Fd stderr_;
+  util::Fd stdin_;
+  util::Fd stdout_;
+  util::Fd stderr_;
 };
 
 /// What a short command printed, and how it ended.
