@@ -12,6 +12,8 @@
 #include <csignal>
 #include <stdexcept>
 
+#include "util/exit_status.h"
+
 namespace pty {
 namespace {
 
@@ -49,11 +51,6 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   for (auto& s : strings) result.push_back(s.data());
   result.push_back(nullptr);
   return result;
-}
-
-int status_of(int wait_status) {
-  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
-  return WEXITSTATUS(wait_status);
 }
 
 /// In the forked child: only async-signal-safe calls until exec.
@@ -152,7 +149,7 @@ bool Child::reap(bool block) {
   if (r < 0) throw std::system_error(errno, std::generic_category(), "waitpid");
   if (r == 0) return false;
   reaped_ = true;
-  status_ = status_of(wait_status);
+  status_ = util::ExitStatus::from_wait_status(wait_status).shell_status();
   return true;
 }
 
