@@ -25,7 +25,7 @@
 #include "agent/protocol.h"
 #include "agent/runner.h"
 #include "agent/stop_signals.h"
-#include "pty/fd.h"
+#include "util/fd.h"
 
 namespace {
 
@@ -33,7 +33,7 @@ void warn(std::string_view message) { std::cerr << "crater-at-home-agent: " << m
 
 /// stdout is unbuffered: a frame is on its way as soon as it is made.
 void write_all(std::string_view bytes) {
-  if (const int error = pty::write_all(STDOUT_FILENO, bytes); error != 0) {
+  if (const int error = util::write_all(STDOUT_FILENO, bytes); error != 0) {
     throw std::system_error(error, std::generic_category(), "write to stdout");
   }
 }

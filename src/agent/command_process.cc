@@ -9,14 +9,6 @@
 #include "pty/pty.h"
 
 namespace agent {
-namespace {
-
-Ending ending_of(int wait_status) {
-  if (WIFSIGNALED(wait_status)) return {.signal = WTERMSIG(wait_status)};
-  return {.exit_code = WEXITSTATUS(wait_status)};
-}
-
-}  // namespace
 
 CommandProcess::CommandProcess(const std::vector<std::string>& argv, const std::string& directory,
                                const std::map<std::string, std::string>& env) {
@@ -38,14 +30,14 @@ void CommandProcess::signal_group(int sig) const {
   if (!ending_) kill(-pid_, sig);
 }
 
-std::optional<Ending> CommandProcess::reap(bool block) {
+std::optional<util::ExitStatus> CommandProcess::reap(bool block) {
   if (ending_) return ending_;
   int wait_status = 0;
   pid_t r = 0;
   while ((r = waitpid(pid_, &wait_status, block ? 0 : WNOHANG)) < 0 && errno == EINTR) {
   }
   if (r < 0) throw std::system_error(errno, std::generic_category(), "waitpid");
-  if (r > 0) ending_ = ending_of(wait_status);
+  if (r > 0) ending_ = util::ExitStatus::from_wait_status(wait_status);
   return ending_;
 }
 

@@ -11,15 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "pty/fd.h"
+#include "util/exit_status.h"
+#include "util/fd.h"
 
 namespace agent {
-
-/// How a process ended, from its wait status.
-struct Ending {
-  std::optional<int> exit_code;
-  std::optional<int> signal;
-};
 
 class CommandProcess {
  public:
@@ -43,12 +38,12 @@ class CommandProcess {
   /// pid cannot have been reused).
   void signal_group(int sig) const;
   /// waitpid on the leader; the ending once it is reaped.
-  std::optional<Ending> reap(bool block);
+  std::optional<util::ExitStatus> reap(bool block);
 
  private:
-  pty::Fd master_;
+  util::Fd master_;
   pid_t pid_ = -1;
-  std::optional<Ending> ending_;
+  std::optional<util::ExitStatus> ending_;
 };
 
 }  // namespace agent

@@ -35,7 +35,7 @@ std::optional<uint64_t> read_number(int fd) {
 }
 
 std::optional<uint64_t> read_number(const fs::path& file) {
-  const pty::Fd fd(open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  const util::Fd fd(open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return std::nullopt;
   return read_number(fd.get());
 }
@@ -115,16 +115,16 @@ void MemoryMeter::start() {
 bool MemoryMeter::reset_v2_peak() {
   // Since Linux 6.12 a write resets the peak seen through this descriptor
   // only; before, or read-only, the open or the write fails.
-  pty::Fd fd(open(peak_file().c_str(), O_RDWR | O_CLOEXEC));
-  if (!fd || pty::write_all(fd.get(), "reset\n") != 0) return false;
+  util::Fd fd(open(peak_file().c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd || util::write_all(fd.get(), "reset\n") != 0) return false;
   peak_fd_ = std::move(fd);
   return true;
 }
 
 bool MemoryMeter::reset_v1_peak() {
   // Needs a writable cgroupfs: Docker mounts it read-only unless privileged.
-  const pty::Fd fd(open(peak_file().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
-  return fd && pty::write_all(fd.get(), "0\n") == 0;
+  const util::Fd fd(open(peak_file().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  return fd && util::write_all(fd.get(), "0\n") == 0;
 }
 
 void MemoryMeter::start_sampling() {

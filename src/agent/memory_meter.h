@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "agent/job.h"
-#include "pty/fd.h"
+#include "util/fd.h"
 
 namespace agent {
 
@@ -78,11 +78,11 @@ class MemoryMeter {
   std::optional<uint64_t> oom_kills_at_start_;
   /// kCgroupPeak: the memory.peak descriptor that was reset; only reads
   /// through it give the peak since the reset.
-  pty::Fd peak_fd_;
+  util::Fd peak_fd_;
   /// kSampled: the lifetime peak before the job, the usage file, the largest
   /// usage seen, and the thread reading it.
   std::optional<uint64_t> lifetime_peak_at_start_;
-  pty::Fd usage_fd_;
+  util::Fd usage_fd_;
   std::atomic<uint64_t> sampled_peak_{0};
   std::atomic<uint64_t> samples_{0};
   std::chrono::steady_clock::time_point sampling_since_;

@@ -79,7 +79,7 @@ CommandOutcome watch(CommandProcess& process, const Limits& limits,
   const Clock::time_point started = Clock::now();
   Clock::time_point last_output = started;
   std::optional<Clock::time_point> exited_at;
-  std::optional<Ending> ending;
+  std::optional<util::ExitStatus> ending;
   Timeout timed_out = Timeout::kNone;
   bool terminal_open = true;
   std::array<char, size_t{64} * 1024> buffer;

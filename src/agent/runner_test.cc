@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -596,9 +597,18 @@ TEST_F(RunnerAgentBinary, ExitsAtOnceOnNoInput) {
 
 TEST_F(RunnerAgentBinary, RefusesToEmptyARealCargoHome) {
   write_file(cargo_home() / "bin" / "cargo", "#!/bin/sh\n");
-  int status = -1;
-  EXPECT_EQ(run_agent(encode(FrameType::kJob, to_payload(job_of({shell("echo never")}))), status),
-            "");
+  // The agent refuses before it reads: the job may meet a closed pipe.
+  const auto old_handler = std::signal(SIGPIPE, SIG_IGN);
+  start_agent();
+  const std::string job = encode(FrameType::kJob, to_payload(job_of({shell("echo never")})));
+  const ssize_t written = write(in_, job.data(), job.size());
+  EXPECT_TRUE(written == static_cast<ssize_t>(job.size()) || (written < 0 && errno == EPIPE))
+      << std::strerror(errno);
+  std::signal(SIGPIPE, old_handler);
+  close(std::exchange(in_, -1));
+  char buffer[4096];
+  EXPECT_EQ(read(out_, buffer, sizeof buffer), 0);
+  const int status = wait_agent();
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
   EXPECT_TRUE(fs::exists(cargo_home() / "bin" / "cargo"));

@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <system_error>
 
-#include "pty/fd.h"
 #include "registry/unpack.h"
+#include "util/fd.h"
 
 namespace agent {
 namespace {
@@ -73,8 +73,8 @@ void write_cargo_config(const fs::path& cargo_home, std::string_view config) {
   // would prefer the old name, config, to ours.
   fs::remove_all(cargo_home / "config");
   fs::remove_all(file);
-  const pty::Fd fd(open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (const int error = fd ? pty::write_all(fd.get(), config) : errno; error != 0) {
+  const util::Fd fd(open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (const int error = fd ? util::write_all(fd.get(), config) : errno; error != 0) {
     throw fs::filesystem_error("cannot write", file,
                                std::error_code(error, std::generic_category()));
   }

@@ -9,6 +9,7 @@ namespace {
 
 Catalogue ten() {
   std::vector<Crate> crates;
+  crates.reserve(10);
   for (int i = 0; i < 10; ++i) {
     crates.push_back({"c" + std::to_string(i), "1.0.0", static_cast<uint64_t>(100 - i), ""});
   }

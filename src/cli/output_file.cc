@@ -32,7 +32,7 @@ mode_t current_umask() {
 }  // namespace
 
 void write_all(int fd, std::string_view bytes, const std::string& what) {
-  if (const int error = pty::write_all(fd, bytes); error != 0) {
+  if (const int error = util::write_all(fd, bytes); error != 0) {
     throw std::system_error(error, std::generic_category(), "cannot write " + what);
   }
 }

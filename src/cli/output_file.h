@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "pty/fd.h"
+#include "util/fd.h"
 
 namespace cli {
 
@@ -29,7 +29,7 @@ class OutputFile {
  private:
   std::string path_;
   std::string temporary_;  // empty when writing in place
-  pty::Fd owned_;
+  util::Fd owned_;
   int fd_ = -1;
   bool committed_ = false;
 };

@@ -12,7 +12,7 @@
 
 #include "cli/commands.h"
 #include "prepare/preparation.h"
-#include "pty/fd.h"
+#include "util/fd.h"
 
 namespace cli {
 namespace {
@@ -24,12 +24,12 @@ int prepare_one() {
   try {
     const auto request = nlohmann::json::parse(input).get<prepare::PreparationRequest>();
     result = prepare::prepare_crate(
-        request, [](std::string_view bytes) { pty::write_all(STDERR_FILENO, bytes); });
+        request, [](std::string_view bytes) { util::write_all(STDERR_FILENO, bytes); });
   } catch (const std::exception& e) {
     result.error = std::string("preparation failed: ") + e.what();
-    pty::write_all(STDERR_FILENO, result.error + "\n");
+    util::write_all(STDERR_FILENO, result.error + "\n");
   }
-  pty::write_all(STDOUT_FILENO, nlohmann::json(result).dump() + "\n");
+  util::write_all(STDOUT_FILENO, nlohmann::json(result).dump() + "\n");
   return 0;
 }
 

@@ -12,8 +12,8 @@
 
 #include "cli/commands.h"
 #include "cli/output_file.h"
-#include "pty/fd.h"
 #include "render/page.h"
+#include "util/fd.h"
 
 namespace cli {
 
@@ -27,7 +27,7 @@ struct RenderOptions {
 
 void render_file(const RenderOptions& options) {
   const std::string& input = options.input;
-  pty::Fd owned;
+  util::Fd owned;
   int in = STDIN_FILENO;
   if (input != "-") {
     owned.reset(::open(input.c_str(), O_RDONLY | O_CLOEXEC));

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "testing/e2e.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -52,10 +54,7 @@ Finished run_binary(const std::vector<std::string>& args, const fs::path& log) {
   return finished;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using e2e::read_file;
 
 TEST(RunMemory, AHugeLogStreamsToTheStoreInBoundedMemory) {
   const fs::path root = fs::temp_directory_path() / ("cah-run-memory-" + std::to_string(getpid()));

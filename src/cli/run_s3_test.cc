@@ -9,12 +9,10 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -34,13 +32,14 @@
 #include <utility>
 #include <vector>
 
+#include "testing/e2e.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
-using Environment = std::map<std::string, std::optional<std::string>>;
 
 const fs::path kSourceDir = CAH_SOURCE_DIR;
 const fs::path kTools = kSourceDir / "tools.toml";
@@ -49,191 +48,18 @@ const fs::path kFaultProxy = kSourceDir / "src/store/s3_fault_proxy.py";
 const char* const kAws = "/usr/bin/aws";
 const std::string kTool = "check";
 
-/// `what-PID-N`: unique among the tests of every process running at once.
-std::string unique_name(std::string_view what) {
-  static std::atomic<int> next{0};
-  return std::string(what) + "-" + std::to_string(getpid()) + "-" + std::to_string(next++);
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_file(const fs::path& path, std::string_view text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-std::string getenv_or_empty(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
-
-/// Polls `done` every 100 ms until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& done, seconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return true;
-}
-
-/// A folder under /tmp for one test, gone when the test ends.
-class ScratchDir {
- public:
-  ScratchDir() : path_(fs::temp_directory_path() / unique_name("cah-run-s3-test")) {
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const fs::path& relative) const { return path_ / relative; }
-
- private:
-  fs::path path_;
-};
-
-struct ChildOptions {
-  fs::path stdout_file;
-  fs::path stderr_file;
-  /// Changes to the child's environment: a variable set, or unset when
-  /// nullopt.
-  std::map<std::string, std::optional<std::string>> env;
-};
-
-/// A child process with its output in files; killed (SIGKILL) and reaped at
-/// the end if the test did not wait for it.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, const ChildOptions& options) : options_(options) {
-    std::vector<std::string> argv_copy = argv;
-    std::vector<char*> args;
-    args.reserve(argv_copy.size() + 1);
-    for (auto& arg : argv_copy) args.push_back(arg.data());
-    args.push_back(nullptr);
-
-    std::vector<std::string> env_strings;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-      const std::string_view text = *entry;
-      const std::string name(text.substr(0, text.find('=')));
-      if (!options.env.contains(name)) env_strings.emplace_back(text);
-    }
-    for (const auto& [name, value] : options.env) {
-      if (value) env_strings.push_back(name + "=" + *value);
-    }
-    std::vector<char*> envp;
-    envp.reserve(env_strings.size() + 1);
-    for (auto& entry : env_strings) envp.push_back(entry.data());
-    envp.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, options.stdout_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, options.stderr_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int error = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0) {
-      pid_ = -1;
-      throw std::system_error(error, std::generic_category(), "posix_spawnp " + argv[0]);
-    }
-  }
-
-  ~Child() {
-    if (pid_ > 0 && !status_) {
-      ::kill(pid_, SIGKILL);
-      int ignored = 0;
-      waitpid(pid_, &ignored, 0);
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  /// The exit status, 128+N if killed by signal N; nullopt if it still runs
-  /// after `timeout`.
-  std::optional<int> wait(seconds timeout) {
-    eventually([this] { return poll(); }, timeout);
-    return status_;
-  }
-
-  std::string out() const { return read_file(options_.stdout_file); }
-  std::string err() const { return read_file(options_.stderr_file); }
-  /// What it said, for failure messages.
-  std::string said() const { return "stderr:\n" + err() + "\nstdout:\n" + out(); }
-
- private:
-  bool poll() {
-    if (status_) return true;
-    int raw = 0;
-    if (waitpid(pid_, &raw, WNOHANG) != pid_) return false;
-    status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    return true;
-  }
-
-  ChildOptions options_;
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-};
-
-/// Runs `argv` to its end; its output files are OUTPUT_PREFIX.out and .err.
-struct Finished {
-  std::optional<int> status;
-  std::string out;
-  std::string err;
-};
-Finished run_to_end(const std::vector<std::string>& argv, const fs::path& output_prefix,
-                    Environment env = {}, seconds timeout = seconds(120)) {
-  fs::create_directories(output_prefix.parent_path());
-  Child child(argv, {.stdout_file = output_prefix.string() + ".out",
-                     .stderr_file = output_prefix.string() + ".err",
-                     .env = std::move(env)});
-  const auto status = child.wait(timeout);
-  return {status, child.out(), child.err()};
-}
-
-/// Runs `command` through sh; returns its stdout.
-std::string shell_output(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return output;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  pclose(pipe);
-  return output;
-}
-
-std::string containers_labelled(const std::string& prefix) {
-  return shell_output("docker ps -aq --filter label=crater-at-home.worker=" + prefix);
-}
-
-/// A --worker-prefix of the test's own; whatever containers a failing test
-/// leaves under it are removed at the end.
-class WorkerPrefix {
- public:
-  WorkerPrefix() : name_(unique_name("cah-s3t")) {}
-  ~WorkerPrefix() {
-    const std::string left = containers_labelled(name_);
-    if (!left.empty()) shell_output("docker rm -f " + left + " >/dev/null 2>&1");
-  }
-  WorkerPrefix(const WorkerPrefix&) = delete;
-  WorkerPrefix& operator=(const WorkerPrefix&) = delete;
-
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_;
-};
+using e2e::Child;
+using e2e::ChildOptions;
+using e2e::Environment;
+using e2e::eventually;
+using e2e::Finished;
+using e2e::getenv_or_empty;
+using e2e::read_file;
+using e2e::run_to_end;
+using e2e::ScratchDir;
+using e2e::unique_name;
+using e2e::WorkerPrefix;
+using e2e::write_file;
 
 // --- S3 through the AWS CLI --------------------------------------------------
 
@@ -528,7 +354,7 @@ Environment through(const std::string& endpoint) {
 void run_and_sync(const fs::path& registry, const std::string& store, const fs::path& scratch,
                   const std::string& tag, const Environment& run_env = {},
                   const Environment& sync_env = {}) {
-  const WorkerPrefix workers;
+  const WorkerPrefix workers("cah-s3t");
   Environment env = run_env;
   env.emplace("CAH_LOG", std::nullopt);  // the default log level: progress lines only
   const Finished run =
@@ -652,7 +478,7 @@ class RunS3 : public ::testing::Test {
     aws_.emplace(*server_, scratch_ / "aws");
   }
 
-  const ScratchDir scratch_;
+  const ScratchDir scratch_{"cah-run-s3-test"};
   std::optional<S3Server> server_;
   std::optional<Aws> aws_;
 };

@@ -6,13 +6,11 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -29,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "testing/e2e.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -40,198 +40,15 @@ const fs::path kSourceDir = CAH_SOURCE_DIR;
 const fs::path kDebianRegistry = "/usr/share/cargo/registry";
 const fs::path kTools = kSourceDir / "tools.toml";
 
-/// `what-PID-N`: unique among the tests of every process running at once.
-std::string unique_name(std::string_view what) {
-  static std::atomic<int> next{0};
-  return std::string(what) + "-" + std::to_string(getpid()) + "-" + std::to_string(next++);
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_file(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-/// Polls `done` every 100 ms until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& done, seconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return true;
-}
-
-/// A folder under /tmp for one test, gone when the test ends.
-class ScratchDir {
- public:
-  ScratchDir() : path_(fs::temp_directory_path() / unique_name("cah-run-test")) {
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const fs::path& relative) const { return path_ / relative; }
-
- private:
-  fs::path path_;
-};
-
-/// Runs `command` through sh; returns its stdout.
-std::string shell_output(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return output;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  pclose(pipe);
-  return output;
-}
-
-/// The containers `run --worker-prefix PREFIX` made (running or not).
-std::string containers_labelled(const std::string& prefix) {
-  return shell_output("docker ps -aq --filter label=crater-at-home.worker=" + prefix);
-}
-
-/// Whether the containers of PREFIX are gone within a few seconds: one that
-/// exited as it was removed can show as "Removal In Progress" for a moment.
-bool containers_gone(const std::string& prefix) {
-  return eventually([&] { return containers_labelled(prefix).empty(); }, seconds(10));
-}
-
-/// A --worker-prefix of the test's own; whatever containers a failing test
-/// leaves under it are removed at the end.
-class WorkerPrefix {
- public:
-  WorkerPrefix() : name_(unique_name("cah-rt")) {}
-  ~WorkerPrefix() {
-    const std::string left = containers_labelled(name_);
-    if (!left.empty()) shell_output("docker rm -f " + left + " >/dev/null 2>&1");
-  }
-  WorkerPrefix(const WorkerPrefix&) = delete;
-  WorkerPrefix& operator=(const WorkerPrefix&) = delete;
-
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_;
-};
-
-struct ChildOptions {
-  fs::path stdout_file;
-  fs::path stderr_file;
-  std::optional<fs::path> cwd;
-  /// Set in the child's environment (after dropping `unset`).
-  std::map<std::string, std::string> env;
-  /// Names of variables, or prefixes ending in '*', not passed on.
-  std::vector<std::string> unset;
-};
-
-/// A child process with its output in files; killed (SIGKILL) and reaped at
-/// the end if the test did not wait for it.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, const ChildOptions& options) : options_(options) {
-    std::vector<std::string> argv_copy = argv;
-    std::vector<char*> args;
-    args.reserve(argv_copy.size() + 1);
-    for (auto& arg : argv_copy) args.push_back(arg.data());
-    args.push_back(nullptr);
-
-    std::vector<std::string> env_strings;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-      const std::string_view text = *entry;
-      const std::string_view name = text.substr(0, text.find('='));
-      if (!dropped(name)) env_strings.emplace_back(text);
-    }
-    for (const auto& [name, value] : options.env)
-      env_strings.push_back(std::string(name).append("=").append(value));
-    std::vector<char*> envp;
-    envp.reserve(env_strings.size() + 1);
-    for (auto& entry : env_strings) envp.push_back(entry.data());
-    envp.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, options.stdout_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, options.stderr_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (options.cwd) posix_spawn_file_actions_addchdir_np(&actions, options.cwd->c_str());
-    // Signals the test runner blocks or ignores must reach the server.
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t none;
-    sigset_t all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setsigdefault(&attributes, &all);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    const int error = posix_spawnp(&pid_, args[0], &actions, &attributes, args.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    if (error != 0) {
-      pid_ = -1;
-      throw std::system_error(error, std::generic_category(), "posix_spawnp " + argv[0]);
-    }
-  }
-
-  ~Child() {
-    if (pid_ > 0 && !status_) {
-      ::kill(pid_, SIGKILL);
-      int ignored = 0;
-      waitpid(pid_, &ignored, 0);
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  pid_t pid() const { return pid_; }
-  void send(int signal) const { ::kill(pid_, signal); }
-
-  /// The exit status, 128+N if killed by signal N; nullopt if it still runs
-  /// after `timeout`.
-  std::optional<int> wait(seconds timeout) {
-    eventually([this] { return poll(); }, timeout);
-    return status_;
-  }
-
-  bool exited() { return poll(); }
-  std::string out() const { return read_file(options_.stdout_file); }
-  std::string err() const { return read_file(options_.stderr_file); }
-
- private:
-  bool dropped(std::string_view name) const {
-    return std::any_of(options_.unset.begin(), options_.unset.end(), [&](const std::string& u) {
-      if (u.ends_with('*')) return name.starts_with(std::string_view(u).substr(0, u.size() - 1));
-      return name == u;
-    });
-  }
-
-  bool poll() {
-    if (status_) return true;
-    int raw = 0;
-    if (waitpid(pid_, &raw, WNOHANG) != pid_) return false;
-    status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    return true;
-  }
-
-  ChildOptions options_;
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-};
+using e2e::Child;
+using e2e::containers_gone;
+using e2e::containers_labelled;
+using e2e::eventually;
+using e2e::read_file;
+using e2e::ScratchDir;
+using e2e::shell_output;
+using e2e::WorkerPrefix;
+using e2e::write_file;
 
 /// A `crater-at-home run` (or any of its commands) in the background.
 class Server : public Child {
@@ -242,9 +59,6 @@ class Server : public Child {
                                   .stderr_file = fs::path(output_prefix.string() + ".err"),
                                   .cwd = std::move(cwd),
                                   .unset = {"CAH_LOG"}}) {}
-
-  /// What it said, for failure messages.
-  std::string said() const { return "stderr:\n" + err() + "\nstdout:\n" + out(); }
 
  private:
   static std::vector<std::string> with_binary(const std::vector<std::string>& args) {
@@ -467,8 +281,8 @@ class HostCargo {
 // when cargo cannot resolve its dependencies outside the sandbox with the
 // same registry, and never failed for a missing dependency.
 TEST(Run, EndToEndCheckOnRealCrates) {
-  const ScratchDir scratch;
-  const WorkerPrefix prefix;
+  const ScratchDir scratch("cah-run-test");
+  const WorkerPrefix prefix("cah-rt");
   const fs::path list = kSourceDir / "tests/run-crates.txt";
   const std::vector<std::string> names = read_names(list);
   ASSERT_GE(names.size(), 20u);
@@ -534,8 +348,8 @@ size_t crate_objects(const std::map<std::string, StoreView::FileState>& snapshot
 // A second identical run finds every result fresh and touches nothing;
 // --rerun runs every crate again.
 TEST(Run, ASecondRunDoesNothingAndRerunRedoesAll) {
-  const ScratchDir scratch;
-  const WorkerPrefix prefix;
+  const ScratchDir scratch("cah-run-test");
+  const WorkerPrefix prefix("cah-rt");
   const fs::path list = write_crate_list(scratch / "crates", {"itoa", "fnv", "matches"});
   const auto args = run_args("check", kDebianRegistry, scratch / "store", prefix,
                              {"--jobs", "2", "--crate-list", list.string()});
@@ -579,8 +393,8 @@ TEST(Run, ASecondRunDoesNothingAndRerunRedoesAll) {
 // `docker kill` of the worker running a crate: a new worker runs the crate
 // from the start, and the store has one record of it, its log once.
 TEST(Run, AKilledWorkerIsReplacedAndItsCrateRunOnce) {
-  const ScratchDir scratch;
-  const WorkerPrefix prefix;
+  const ScratchDir scratch("cah-run-test");
+  const WorkerPrefix prefix("cah-rt");
   const fs::path registry =
       make_registry(scratch / "registry", {{"cah-slow", "cah-slow"}, {"cah-hello", "cah-hello"}});
   const fs::path list = write_crate_list(scratch / "crates", {"cah-slow"});
@@ -615,8 +429,8 @@ TEST(Run, AKilledWorkerIsReplacedAndItsCrateRunOnce) {
 // where the first left off, and the store ends with one complete result per
 // crate, no temporaries and no containers.
 TEST(Run, ASigkilledServerResumesWithNothingLostOrDuplicated) {
-  const ScratchDir scratch;
-  const WorkerPrefix prefix;
+  const ScratchDir scratch("cah-run-test");
+  const WorkerPrefix prefix("cah-rt");
   // Run in name order with one worker: two before cah-slow, one after.
   const std::vector<std::string> names = {"cah-hello-a", "cah-hello-b", "cah-slow", "cah-tail"};
   const fs::path registry = make_registry(scratch / "registry", {{"cah-hello-a", "cah-hello"},
@@ -678,8 +492,8 @@ TEST(Run, ASigkilledServerResumesWithNothingLostOrDuplicated) {
 // Ctrl-C mid-crate: exit 130 at once, nothing stored for the crate in flight,
 // no containers left; the next run runs it.
 TEST(Run, CtrlCStopsCleanly) {
-  const ScratchDir scratch;
-  const WorkerPrefix prefix;
+  const ScratchDir scratch("cah-run-test");
+  const WorkerPrefix prefix("cah-rt");
   const fs::path registry =
       make_registry(scratch / "registry", {{"cah-hello", "cah-hello"}, {"cah-slow", "cah-slow"}});
   const auto args = run_args("test", registry, scratch / "store", prefix, {"--jobs", "1"});
@@ -715,8 +529,8 @@ TEST(Run, CtrlCStopsCleanly) {
 // Entries that are malformed or not in the registry are errors, named on
 // stderr and in the exit status, but the good ones still run.
 TEST(Run, ABadCrateListStillRunsTheRest) {
-  const ScratchDir scratch;
-  const WorkerPrefix prefix;
+  const ScratchDir scratch("cah-run-test");
+  const WorkerPrefix prefix("cah-rt");
   const fs::path list = write_crate_list(
       scratch / "crates", {"itoa", "semver", "no-such-crate-xyz", "itoa@0.0.0-nope", "!!bad!!"});
   Server run(run_args("check", kDebianRegistry, scratch / "store", prefix,
@@ -741,8 +555,8 @@ TEST(Run, ABadCrateListStillRunsTheRest) {
 // ./crater-at-home.toml's [run] section gives every option; a flag on the
 // command line wins over the file.
 TEST(Run, TheConfigFileSetsOptionsAndTheCommandLineWins) {
-  const ScratchDir scratch;
-  const WorkerPrefix prefix;
+  const ScratchDir scratch("cah-run-test");
+  const WorkerPrefix prefix("cah-rt");
   const fs::path cwd = scratch / "cwd";
   fs::create_directories(cwd);
   write_crate_list(cwd / "crates", {"itoa", "semver"});

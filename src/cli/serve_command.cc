@@ -3,9 +3,9 @@
 // results locally. Stops on Ctrl-C or SIGTERM.
 
 #include <pthread.h>
-#include <signal.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -66,7 +66,9 @@ int serve(const ServeOptions& options) {
   server.run();
   // run() also returns when listening fails; the waiter still waits then.
   const bool signalled = stopping;
-  if (!signalled) pthread_kill(waiter.native_handle(), SIGTERM);
+  // SIGTERM is blocked and sigwait'ed for: it wakes the waiter, kills nothing.
+  if (!signalled)
+    pthread_kill(waiter.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
   waiter.join();
   return signalled ? 0 : 1;
 }

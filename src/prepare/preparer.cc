@@ -147,7 +147,7 @@ void ProcessPreparer::read_available() {
 void ProcessPreparer::finish(Running& running) {
   homes_in_use_[running.home] = false;
   Prepared& prepared = running.prepared;
-  const sandbox::ExitStatus status = *running.child->try_wait();
+  const util::ExitStatus status = *running.child->try_wait();
   PreparationResult& result = prepared.result;
   if (running.timed_out) {
     result = {};

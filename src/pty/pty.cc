@@ -12,6 +12,8 @@
 #include <csignal>
 #include <stdexcept>
 
+#include "util/exit_status.h"
+
 namespace pty {
 namespace {
 
@@ -51,11 +53,6 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   return result;
 }
 
-int status_of(int wait_status) {
-  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
-  return WEXITSTATUS(wait_status);
-}
-
 /// In the forked child: only async-signal-safe calls until exec.
 [[noreturn]] void exec_child(char** argv, char** envp, const char* directory, int error_pipe) {
   // Ignored signals and the mask survive exec. The child starts clean, as on
@@ -93,8 +90,8 @@ Spawned spawn(const Command& command) {
   if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
     throw std::system_error(errno, std::generic_category(), "cannot run '" + program + "': pipe");
   }
-  Fd error_read(pipe_fds[0]);
-  Fd error_write(pipe_fds[1]);
+  util::Fd error_read(pipe_fds[0]);
+  util::Fd error_write(pipe_fds[1]);
 
   winsize size{};
   size.ws_col = kColumns;
@@ -108,7 +105,7 @@ Spawned spawn(const Command& command) {
                             "cannot run '" + program + "': no pseudo-terminal");
   }
   if (pid == 0) exec_child(argv.data(), envp.data(), command.directory.c_str(), error_write.get());
-  Spawned spawned{pid, Fd(master)};
+  Spawned spawned{pid, util::Fd(master)};
   fcntl(master, F_SETFD, FD_CLOEXEC);
   fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
   error_write.reset();
@@ -152,7 +149,7 @@ bool Child::reap(bool block) {
   if (r < 0) throw std::system_error(errno, std::generic_category(), "waitpid");
   if (r == 0) return false;
   reaped_ = true;
-  status_ = status_of(wait_status);
+  status_ = util::ExitStatus::from_wait_status(wait_status).shell_status();
   return true;
 }
 

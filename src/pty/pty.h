@@ -12,7 +12,7 @@
 #include <system_error>
 #include <vector>
 
-#include "pty/fd.h"
+#include "util/fd.h"
 
 namespace pty {
 
@@ -43,7 +43,7 @@ class ExecError : public std::system_error {
 /// that run their own poll loop over the terminal.
 struct Spawned {
   pid_t pid = -1;
-  Fd master;  // non-blocking, close-on-exec
+  util::Fd master;  // non-blocking, close-on-exec
 };
 
 /// Starts the command as a session leader whose controlling terminal is a
@@ -80,7 +80,7 @@ class Child {
   /// waitpid, blocking or not; true once the child is reaped.
   bool reap(bool block);
 
-  Fd master_;
+  util::Fd master_;
   pid_t pid_ = -1;
   bool reaped_ = false;
   int status_ = 0;

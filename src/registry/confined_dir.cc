@@ -24,9 +24,9 @@ constexpr mode_t kDirectoryMode = 0755;
 }
 
 /// Opens the directory `name` in `parent`, making it first if needed.
-pty::Fd open_directory(int parent, const std::string& name) {
+util::Fd open_directory(int parent, const std::string& name) {
   if (::mkdirat(parent, name.c_str(), kDirectoryMode) < 0 && errno != EEXIST) return {};
-  return pty::Fd(::openat(parent, name.c_str(), kDirectoryFlags));
+  return util::Fd(::openat(parent, name.c_str(), kDirectoryFlags));
 }
 
 }  // namespace
@@ -38,9 +38,9 @@ ConfinedDir::ConfinedDir(const std::filesystem::path& root)
   }
 }
 
-pty::Fd ConfinedDir::open_parent(const RelativePath& path) {
+util::Fd ConfinedDir::open_parent(const RelativePath& path) {
   if (path.empty()) throw std::invalid_argument("ConfinedDir: the root has no parent");
-  pty::Fd directory(::dup(root_.get()));
+  util::Fd directory(::dup(root_.get()));
   for (size_t i = 0; i + 1 < path.size(); ++i) {
     directory = open_directory(directory.get(), path[i]);
     if (!directory) fail("cannot create", path);
@@ -50,14 +50,14 @@ pty::Fd ConfinedDir::open_parent(const RelativePath& path) {
 
 void ConfinedDir::make_directory(const RelativePath& path) {
   if (path.empty()) return;
-  pty::Fd parent = open_parent(path);
+  util::Fd parent = open_parent(path);
   if (!open_directory(parent.get(), path.back())) fail("cannot create folder", path);
 }
 
-pty::Fd ConfinedDir::create_file(const RelativePath& path, mode_t mode) {
-  pty::Fd parent = open_parent(path);
-  pty::Fd file(::openat(parent.get(), path.back().c_str(),
-                        O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode));
+util::Fd ConfinedDir::create_file(const RelativePath& path, mode_t mode) {
+  util::Fd parent = open_parent(path);
+  util::Fd file(::openat(parent.get(), path.back().c_str(),
+                         O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode));
   if (!file) fail("cannot create", path);
   // The umask or an earlier file of that name may have left other bits.
   if (::fchmod(file.get(), mode) < 0) fail("cannot set the mode of", path);
@@ -65,15 +65,15 @@ pty::Fd ConfinedDir::create_file(const RelativePath& path, mode_t mode) {
 }
 
 void ConfinedDir::create_symlink(const RelativePath& path, const std::string& target) {
-  pty::Fd parent = open_parent(path);
+  util::Fd parent = open_parent(path);
   if (::symlinkat(target.c_str(), parent.get(), path.back().c_str()) < 0) {
     fail("cannot create symlink", path);
   }
 }
 
 void ConfinedDir::create_hard_link(const RelativePath& path, const RelativePath& existing) {
-  pty::Fd from = open_parent(existing);
-  pty::Fd to = open_parent(path);
+  util::Fd from = open_parent(existing);
+  util::Fd to = open_parent(path);
   // No AT_SYMLINK_FOLLOW: if `existing` had become a symlink, we would link
   // the symlink itself, never what it points to.
   if (::linkat(from.get(), existing.back().c_str(), to.get(), path.back().c_str(), 0) < 0) {

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "pty/fd.h"
 #include "registry/entry_path.h"
+#include "util/fd.h"
 
 namespace registry {
 
@@ -26,7 +26,7 @@ class ConfinedDir {
   /// Creates a regular file (and missing parents) and opens it for writing.
   /// An earlier regular file of that name is truncated, as tar's "last one
   /// wins"; a directory or symlink there is an error.
-  pty::Fd create_file(const RelativePath& path, mode_t mode);
+  util::Fd create_file(const RelativePath& path, mode_t mode);
   /// Creates a symlink; the caller has checked where it leads.
   void create_symlink(const RelativePath& path, const std::string& target);
   /// Creates `path` as another name of the regular file `existing`.
@@ -34,9 +34,9 @@ class ConfinedDir {
 
  private:
   /// The directory that holds `path`, made (with its parents) if missing.
-  pty::Fd open_parent(const RelativePath& path);
+  util::Fd open_parent(const RelativePath& path);
 
-  pty::Fd root_;
+  util::Fd root_;
 };
 
 }  // namespace registry

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <system_error>
 
-#include "pty/fd.h"
 #include "registry/confined_dir.h"
 #include "registry/fresh_directory.h"
+#include "util/fd.h"
 
 namespace registry {
 namespace {
@@ -32,7 +32,7 @@ RelativePath components_of(const fs::path& relative) {
 }
 
 void copy_contents(const fs::path& from, int to) {
-  pty::Fd in(::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  util::Fd in(::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!in) throw std::system_error(errno, std::generic_category(), "cannot read " + from.string());
   std::array<char, size_t{64} * 1024> buffer;
   for (;;) {
@@ -42,7 +42,7 @@ void copy_contents(const fs::path& from, int to) {
       throw std::system_error(errno, std::generic_category(), "cannot read " + from.string());
     }
     if (n == 0) return;
-    if (const int error = pty::write_all(to, std::string_view(buffer.data(), n)); error != 0) {
+    if (const int error = util::write_all(to, std::string_view(buffer.data(), n)); error != 0) {
       throw std::system_error(error, std::generic_category(), "cannot write");
     }
   }
@@ -55,7 +55,7 @@ void copy_entry(const fs::directory_entry& entry, const RelativePath& path, Conf
   } else if (fs::is_regular_file(status)) {
     bool executable = (status.permissions() & (fs::perms::owner_exec | fs::perms::group_exec |
                                                fs::perms::others_exec)) != fs::perms::none;
-    pty::Fd file = out.create_file(path, executable ? 0755 : 0644);
+    util::Fd file = out.create_file(path, executable ? 0755 : 0644);
     copy_contents(entry.path(), file.get());
   } else if (fs::is_symlink(status)) {
     std::string target = fs::read_symlink(entry.path()).string();

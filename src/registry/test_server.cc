@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "pty/fd.h"
+#include "util/fd.h"
 
 namespace registry::testing {
 namespace {
@@ -104,8 +104,8 @@ HttpServer::HttpServer(const std::filesystem::path& root) {
 
   int fds[2];
   if (pipe(fds) < 0) throw std::runtime_error("pipe failed");
-  pty::Fd out_read(fds[0]);
-  pty::Fd out_write(fds[1]);
+  util::Fd out_read(fds[0]);
+  util::Fd out_write(fds[1]);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
@@ -147,7 +147,7 @@ int HttpServer::hits(const std::string& path) const {
 }
 
 int unused_port() {
-  pty::Fd socket_fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  util::Fd socket_fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

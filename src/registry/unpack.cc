@@ -51,7 +51,7 @@ class CrateReader {
   struct Free {
     void operator()(archive* reader) const { archive_read_free(reader); }
   };
-  pty::Fd file_;  // outlives reader_, which reads from it
+  util::Fd file_;  // outlives reader_, which reads from it
   std::unique_ptr<archive, Free> reader_;
 };
 
@@ -136,7 +136,7 @@ class Unpacker {
   }
 
   void write_file(const RelativePath& path, mode_t mode) {
-    pty::Fd file = dir_.create_file(path, mode);
+    util::Fd file = dir_.create_file(path, mode);
     files_.insert(path);
     // Offsets, not a running position: a sparse entry's blocks skip holes,
     // and a hole counts against the limit like the bytes it reads as.

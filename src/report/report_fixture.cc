@@ -94,7 +94,7 @@ std::vector<FixtureCrate> fixture_crates() {
                   "helper-dep/src/lib.rs"));
   add(entry("slow-crate", "2.0.0", "timed-out", 50'000, 3600, 250 * kMiB),
       compiling("slow-crate", "2.0.0", 5) + "\r\nrunning 1 test\r\ntest slow ... ");
-  add(entry("hungry", "0.1.0", "oom", 9'000, 200, 8 * 1024 * kMiB + 12 * kMiB),
+  add(entry("hungry", "0.1.0", "oom", 9'000, 200, kMiB * 8 * 1024 + 12 * kMiB),
       compiling("hungry", "0.1.0", 1) + "\r\nrunning 1 test\r\nKilled\r\n");
   add(entry("broken", "0.0.1", "build-failed", 10, 12, 90 * kMiB),
       std::string(kBold) + std::string(kRed) + "error[E0425]" + std::string(kReset) +

@@ -183,9 +183,9 @@ class Serve : public ::testing::Test {
     fs::remove_all(base_);
   }
 
-  httplib::Result get(const std::string& path, httplib::Headers headers = {}) {
+  httplib::Result get(const std::string& path, const httplib::Headers& headers = {}) {
     httplib::Client client("127.0.0.1", port_);
-    return client.Get(path.c_str(), headers);
+    return client.Get(path, headers);
   }
 
   /// The status line of a request sent as it is, for paths a client

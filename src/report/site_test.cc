@@ -207,6 +207,7 @@ TEST_F(Site, EscapesHostileNamesVersionsKindsAndTools) {
 
 TEST_F(Site, HundredThousandCratesStayAFewMegabytes) {
   std::vector<CrateEntry> entries;
+  entries.reserve(100'000);
   for (int i = 0; i < 100'000; ++i) {
     entries.push_back(entry("crate-name-" + std::to_string(i), "1.2." + std::to_string(i % 50),
                             i % 100 == 0 ? "ub" : "passed", static_cast<uint64_t>(i),

@@ -94,6 +94,7 @@ std::vector<Bar> kind_bars(const std::vector<const CrateEntry*>& newest) {
     for (std::string_view kind : kinds) ++counts[std::string(kind)];
   }
   std::vector<Bar> bars;
+  bars.reserve(counts.size());
   for (const auto& [kind, count] : counts) bars.push_back({kind, count, outcome_colour("ub")});
   std::stable_sort(bars.begin(), bars.end(),
                    [](const Bar& a, const Bar& b) { return a.count > b.count; });

@@ -17,8 +17,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Pipe {
-  pty::Fd read;
-  pty::Fd write;
+  util::Fd read;
+  util::Fd write;
 };
 
 Pipe make_pipe() {
@@ -26,7 +26,7 @@ Pipe make_pipe() {
   if (pipe2(fds.data(), O_CLOEXEC) != 0) {
     throw std::system_error(errno, std::generic_category(), "pipe");
   }
-  return {pty::Fd(fds[0]), pty::Fd(fds[1])};
+  return {util::Fd(fds[0]), util::Fd(fds[1])};
 }
 
 void set_nonblocking(int fd) {
@@ -54,22 +54,7 @@ class SpawnSetup {
   posix_spawnattr_t attributes_{};
 };
 
-ExitStatus decode(int status) {
-  ExitStatus result;
-  if (WIFSIGNALED(status)) {
-    result.signal = WTERMSIG(status);
-  } else {
-    result.exit_code = WEXITSTATUS(status);
-  }
-  return result;
-}
-
 }  // namespace
-
-std::string ExitStatus::describe() const {
-  if (signal) return "killed by signal " + std::to_string(*signal);
-  return "exit status " + std::to_string(exit_code.value_or(-1));
-}
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const SpawnOptions& options) {
   Pipe in = make_pipe();
@@ -124,25 +109,26 @@ ChildProcess::~ChildProcess() {
   }
 }
 
-std::optional<ExitStatus> ChildProcess::try_wait() {
+std::optional<util::ExitStatus> ChildProcess::try_wait() {
   if (status_) return status_;
   int status = 0;
   pid_t reaped = 0;
   do {
     reaped = waitpid(pid_, &status, WNOHANG);
   } while (reaped < 0 && errno == EINTR);
-  if (reaped == pid_) status_ = decode(status);
+  if (reaped == pid_) status_ = util::ExitStatus::from_wait_status(status);
   return status_;
 }
 
-ExitStatus ChildProcess::wait() {
+util::ExitStatus ChildProcess::wait() {
   if (status_) return *status_;
   int status = 0;
   pid_t reaped = 0;
   do {
     reaped = waitpid(pid_, &status, 0);
   } while (reaped < 0 && errno == EINTR);
-  status_ = reaped == pid_ ? decode(status) : ExitStatus{.signal = SIGKILL};
+  status_ = reaped == pid_ ? util::ExitStatus::from_wait_status(status)
+                           : util::ExitStatus{.signal = SIGKILL};
   return *status_;
 }
 

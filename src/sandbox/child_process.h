@@ -12,19 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "pty/fd.h"
+#include "util/exit_status.h"
+#include "util/fd.h"
 
 namespace sandbox {
-
-/// How a child ended: exactly one of the two is set.
-struct ExitStatus {
-  std::optional<int> exit_code;
-  std::optional<int> signal;
-
-  /// "exit status 3", "killed by signal 9".
-  std::string describe() const;
-  bool success() const { return exit_code == 0; }
-};
 
 /// How a child starts, beyond its command line.
 struct SpawnOptions {
@@ -53,22 +44,22 @@ class ChildProcess {
   void close_stdin() { stdin_.reset(); }
 
   /// The status once the child has exited, without waiting.
-  std::optional<ExitStatus> try_wait();
+  std::optional<util::ExitStatus> try_wait();
   /// Waits for the child to exit.
-  ExitStatus wait();
+  util::ExitStatus wait();
   void kill(int sig) const;
 
  private:
   pid_t pid_ = -1;
-  std::optional<ExitStatus> status_;
-  pty::Fd stdin_;
-  pty::Fd stdout_;
-  pty::Fd stderr_;
+  std::optional<util::ExitStatus> status_;
+  util::Fd stdin_;
+  util::Fd stdout_;
+  util::Fd stderr_;
 };
 
 /// What a short command printed, and how it ended.
 struct CommandOutput {
-  ExitStatus status;
+  util::ExitStatus status;
   std::string out;
   std::string err;
   bool timed_out = false;

@@ -212,8 +212,18 @@ std::unique_ptr<Worker> DockerSandbox::start(unsigned index) const {
   run_to_end(docker({"rm", "-f", name}), kCliTimeout);
   auto process = std::make_unique<ChildProcess>(run_command(index));
   std::vector<std::string> remove = docker({"rm", "-f", name});
-  return std::make_unique<Worker>(name, std::move(process),
-                                  [remove] { run_to_end(remove, kCliTimeout); });
+  std::vector<std::string> list = docker({"ps", "-aq", "--filter", "name=^" + name + "$"});
+  return std::make_unique<Worker>(name, std::move(process), [remove, list] {
+    // A container already removing itself (--rm) answers "removal already
+    // in progress" and is still listed for a moment: wait until it is not.
+    const auto deadline = std::chrono::steady_clock::now() + kCliTimeout;
+    do {
+      run_to_end(remove, kCliTimeout);
+      const CommandOutput listed = run_to_end(list, kCliTimeout);
+      if (!listed.status.success() || listed.out.empty()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    } while (std::chrono::steady_clock::now() < deadline);
+  });
 }
 
 std::vector<std::string> DockerSandbox::labelled_containers() const {

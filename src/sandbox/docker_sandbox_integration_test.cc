@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -64,14 +65,26 @@ std::pair<std::string, std::string> registry_crate(const std::string& name) {
 class DockerSandboxTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    sandbox_ = new DockerSandbox(test_options());
-    sandbox_->check();  // throws, failing every test, without an engine
-    tools_ = new tools::ToolSet(tools::ToolSet::load(CAH_SOURCE_DIR "/tools.toml"));
+    try {
+      sandbox_ = new DockerSandbox(test_options());
+      sandbox_->check();  // throws without an engine or the image
+      tools_ = new tools::ToolSet(tools::ToolSet::load(CAH_SOURCE_DIR "/tools.toml"));
+    } catch (const std::exception& e) {
+      // Thrown from here, gtest would report every test as skipped.
+      setup_error_ = new std::string(e.what());
+    }
   }
   static void TearDownTestSuite() {
-    if (sandbox_ != nullptr) sandbox_->remove_all();
+    if (sandbox_ != nullptr && setup_error_ == nullptr) sandbox_->remove_all();
     delete sandbox_;
     delete tools_;
+    delete setup_error_;
+    sandbox_ = nullptr;
+    tools_ = nullptr;
+    setup_error_ = nullptr;
+  }
+  void SetUp() override {
+    if (setup_error_ != nullptr) FAIL() << *setup_error_;
   }
 
   /// A job running `tool` on a test crate, with short timeouts.
@@ -114,10 +127,12 @@ class DockerSandboxTest : public ::testing::Test {
 
   static DockerSandbox* sandbox_;
   static tools::ToolSet* tools_;
+  static std::string* setup_error_;
 };
 
 DockerSandbox* DockerSandboxTest::sandbox_ = nullptr;
 tools::ToolSet* DockerSandboxTest::tools_ = nullptr;
+std::string* DockerSandboxTest::setup_error_ = nullptr;
 
 TEST_F(DockerSandboxTest, TwoWorkersRunCheckAndTestOnRealCrates) {
   // Two containers at once, driven by one poll loop, as `run` drives them.
@@ -134,14 +149,15 @@ TEST_F(DockerSandboxTest, TwoWorkersRunCheckAndTestOnRealCrates) {
           tools_->get(tool), names[i], version, {agent::Source::Kind::kDirectory, folder},
           {.target = queue::host_target(),
            .cargo_config = queue::directory_registry_config(kRegistry)});
-      const std::string name = names[i];
+      const std::string& name = names[i];
       workers[i]->send(
-          job, JobEvents{
-                   .on_output = [&logs, name](std::string_view b) { logs[name] += b; },
-                   .on_result = [&results, name](agent::JobResult r) { results[name] = r; },
-                   .on_job_error = [name](std::string e) { ADD_FAILURE() << name << ": " << e; },
-                   .on_death = [name](std::string e) { ADD_FAILURE() << name << ": " << e; },
-               });
+          job,
+          JobEvents{
+              .on_output = [&logs, name](std::string_view b) { logs[name] += b; },
+              .on_result = [&results, name](const agent::JobResult& r) { results[name] = r; },
+              .on_job_error = [name](const std::string& e) { ADD_FAILURE() << name << ": " << e; },
+              .on_death = [name](const std::string& e) { ADD_FAILURE() << name << ": " << e; },
+          });
     }
     while (std::any_of(workers.begin(), workers.end(), [](auto& w) { return w->busy(); })) {
       std::vector<pollfd> fds;

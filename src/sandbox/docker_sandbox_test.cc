@@ -92,8 +92,8 @@ TEST(DockerSandbox, PassesOnlyTheEnvironmentItIsGiven) {
   EXPECT_EQ(values_of(argv, "-e"), (std::vector<std::string>{
                                        "CARGO_HOME=/cargo",
                                        "HOME=/root",
-                                       "PATH=/opt/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/"
-                                       "sbin:/usr/bin:/sbin:/bin",
+                                       std::string("PATH=/opt/cargo/bin:/usr/local/sbin:/usr/") +
+                                           "local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                        "RUSTUP_HOME=/opt/rustup",
                                        "RUST_BACKTRACE=1",
                                    }));

@@ -120,7 +120,7 @@ bool Worker::read_available() {
   }
   if (!stdout_open_ && !dead_) {
     // The agent is gone; what the sandbox said last tells why.
-    const ExitStatus status = process_->wait();
+    const util::ExitStatus status = process_->wait();
     while (stderr_open_) read_errors();
     std::string why = "worker " + name_ + " exited (" + status.describe() + ")";
     if (reader_.mid_frame()) why += " in the middle of a message";

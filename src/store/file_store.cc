@@ -12,8 +12,8 @@
 #include <system_error>
 #include <vector>
 
-#include "pty/fd.h"
 #include "store/temporary_file.h"
+#include "util/fd.h"
 
 namespace store {
 
@@ -165,7 +165,7 @@ std::optional<std::string> FileStore::get(std::string_view key) {
 
 bool FileStore::read(std::string_view key, const std::function<void(std::string_view)>& sink) {
   const fs::path path = path_of(key);
-  pty::Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  util::Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) {
     if (errno == ENOENT || errno == ENOTDIR) return false;
     fail("cannot read", path, errno);

@@ -61,9 +61,11 @@ void remove_everything(Store& store) {
 class StoreConformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    // The store one level down: a key that escaped it would land in a
+    // folder of this test's own, not in /tmp where anyone may write.
     root_ = fs::temp_directory_path() /
-            ("cah-store-test-" + std::to_string(::getpid()) + "-" + test_name());
-    fs::remove_all(root_);
+            ("cah-store-test-" + std::to_string(::getpid()) + "-" + test_name()) / "store";
+    fs::remove_all(root_.parent_path());
     if (GetParam() == "file") {
       store_ = open_store("file://" + root_.string());
       return;
@@ -73,7 +75,7 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
     store_ = open_store(s3_scratch_url(*url));
   }
   void TearDown() override {
-    fs::remove_all(root_);
+    fs::remove_all(root_.parent_path());
     if (store_ && GetParam() == "s3") remove_everything(*store_);
   }
 

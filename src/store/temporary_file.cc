@@ -102,7 +102,7 @@ TemporaryFile::TemporaryFile(fs::path target) : target_(std::move(target)) {
 }
 
 void TemporaryFile::write(std::string_view bytes) {
-  if (const int error = pty::write_all(fd_.get(), bytes); error != 0) {
+  if (const int error = util::write_all(fd_.get(), bytes); error != 0) {
     discard_and_fail("cannot write", path_, error);
   }
 }

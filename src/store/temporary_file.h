@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "pty/fd.h"
+#include "util/fd.h"
 
 namespace store {
 
@@ -41,7 +41,7 @@ class TemporaryFile {
   std::filesystem::path target_;
   std::filesystem::path path_;  // empty once published or discarded
   unsigned number_;
-  pty::Fd fd_;
+  util::Fd fd_;
 };
 
 /// Whether `file_name` is exactly a temporary's name (KEY.cah-tmp-PID-N) and

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <utility>
 
-namespace pty {
+namespace util {
 
 class Fd {
  public:
@@ -52,4 +52,4 @@ inline int write_all(int fd, std::string_view bytes) {
   return 0;
 }
 
-}  // namespace pty
+}  // namespace util
