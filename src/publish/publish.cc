@@ -32,12 +32,47 @@ std::map<std::string, Stamp, std::less<>> listing(store::Store& store, const std
   return out;
 }
 
-/// The crate's line in results.json, and what the site needs of it.
-json summary_of(const queue::ResultRecord& record) {
+/// The one outcome of a crate in the site's words (report::kOutcomes): the
+/// diagnosis's when there is one, else the record's own, where the server's
+/// "out-of-memory" is the site's "oom". The one place that knows where a
+/// record keeps its outcome.
+std::string site_outcome(const json& record) {
+  const json* diagnosis = record.contains("diagnosis") ? &record.at("diagnosis") : nullptr;
+  if (diagnosis && diagnosis->is_object() && diagnosis->contains("outcome")) {
+    return diagnosis->at("outcome").get<std::string>();
+  }
+  std::string outcome = record.value("outcome", "error");
+  return outcome == "out-of-memory" ? "oom" : outcome;
+}
+
+/// `from[key]` into `to[key]` when it is a non-empty string.
+void copy_text(const json& from, json& to, const char* key) {
+  if (const auto it = from.find(key);
+      it != from.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+    to[key] = *it;
+  }
+}
+
+/// The tool's environment as the site shows it: "NAME=value NAME=value".
+std::string flags_text(const json& env) {
+  std::string text;
+  if (!env.is_object()) return text;
+  for (const auto& [name, value] : env.items()) {
+    if (!value.is_string()) continue;
+    if (!text.empty()) text += ' ';
+    text += name + "=" + value.get<std::string>();
+  }
+  return text;
+}
+
+/// The crate's line in results.json, and what the site needs of it: from
+/// the record, and from the fields of the record's JSON that newer records
+/// carry (toolchain_version, env, registry, engine, reason), when present.
+json summary_of(const queue::ResultRecord& record, const json& record_json) {
   json summary = {
       {"crate", record.crate},
       {"version", record.version},
-      {"outcome", std::string(queue::outcome_name(record.outcome))},
+      {"outcome", site_outcome(record_json)},
       {"causes", json::array()},
       {"spurious", json::array()},
       {"wall_seconds", record.wall_seconds},
@@ -47,9 +82,16 @@ json summary_of(const queue::ResultRecord& record) {
   };
   if (!record.diagnosis_json.empty()) {
     const json diagnosis = json::parse(record.diagnosis_json);
-    summary["outcome"] = diagnosis.value("outcome", summary["outcome"].get<std::string>());
     summary["causes"] = diagnosis.value("causes", json::array());
     summary["spurious"] = diagnosis.value("spurious", json::array());
+    copy_text(diagnosis, summary, "reason");
+  }
+  for (const char* key :
+       {"reason", "toolchain", "toolchain_version", "registry", "engine", "started"}) {
+    copy_text(record_json, summary, key);
+  }
+  if (const std::string flags = flags_text(record_json.value("env", json())); !flags.empty()) {
+    summary["flags"] = flags;
   }
   return summary;
 }
@@ -62,7 +104,15 @@ report::CrateEntry entry_of(const json& summary,
       .outcome = summary.at("outcome").get<std::string>(),
       .wall_seconds = summary.value("wall_seconds", 0.0),
       .peak_memory_bytes = summary.value("peak_memory_bytes", uint64_t{0}),
+      .reason = summary.value("reason", ""),
+      .toolchain = summary.value("toolchain", ""),
+      .toolchain_version = summary.value("toolchain_version", ""),
+      .flags = summary.value("flags", ""),
+      .registry = summary.value("registry", ""),
+      .engine = summary.value("engine", ""),
+      .started = summary.value("started", ""),
   };
+  if (entry.reason.empty() && entry.outcome == "error") entry.reason = summary.value("error", "");
   for (const json& cause : summary.value("causes", json::array())) {
     entry.findings.push_back({cause.value("kind", ""), cause.value("source_crate", ""),
                               cause.value("possible_false_positive", false)});
@@ -172,7 +222,12 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
         if (const auto info = store.head(result_key)) new_result_stamp = Stamp::of(*info);
       }
     }
-    state.entries.emplace(key, Entry{raw_stamp, new_result_stamp, summary_of(record)});
+    // The record as stored, for the fields ResultRecord does not know; the
+    // diagnosis from `record`, which may be newer.
+    json record_json = json::parse(*text);
+    if (!record.diagnosis_json.empty())
+      record_json["diagnosis"] = json::parse(record.diagnosis_json);
+    state.entries.emplace(key, Entry{raw_stamp, new_result_stamp, summary_of(record, record_json)});
   }
   changed = changed || versions_changed || state.entries.size() != old.entries.size();
 

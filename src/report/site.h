@@ -1,7 +1,10 @@
 #pragma once
 // The site of a tool lives in the store beside its logs, so a bucket website
 // (or `crater-at-home serve`) serves it as it is:
-//   T/index.html    search over every crate, to its newest log
+//   T/index.html    search over every crate, to its newest log; the count of
+//                   each outcome; the facts of the run
+//   T/list.html     the crates of one outcome or one kind of UB, a page at a
+//                   time from T/lists/NAME/N.json (crate_lists.h)
 //   T/ub            crates with findings, each log beside the list
 //   T/summary.html  outcomes, kinds of UB, the slowest and hungriest crates
 //   T/403           the bucket's error page for a missing log
