@@ -25,6 +25,19 @@ TEST(Page, IsACompleteDocument) {
   EXPECT_EQ(html.substr(html.size() - 15), "</body></html>\n");
 }
 
+TEST(Page, HasAHiddenHeaderThatAScriptFillsFromTheRecord) {
+  const std::string html = page("serde 1.0.0: miri", "hello\r\n");
+  // Before the log, so it streams first; hidden until the script finds the
+  // page inside a site (T/logs/NAME/VERSION).
+  const size_t header = html.find("<header id=\"cah-head\" hidden>");
+  ASSERT_NE(header, std::string::npos);
+  EXPECT_LT(header, html.find("<pre>"));
+  const size_t script = html.find("fetch('../../results/'+c+'/'+v+'.json')");
+  ASSERT_NE(script, std::string::npos);
+  EXPECT_GT(script, html.find("</pre>"));
+  EXPECT_NE(html.find("parts[n-3]!=='logs'"), std::string::npos);
+}
+
 TEST(Page, EscapesTheTitle) {
   const std::string html = page("<script>alert(1)</script>", "");
   EXPECT_NE(html.find("<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>"), std::string::npos);

@@ -106,7 +106,7 @@ void append_fact(std::string& html, std::string_view label,
     if (i) html += "<br>";
     html += "<code>" + escape_html(values[i].first) + "</code>";
     if (values.size() > 1) {
-      html += " <span class=\"dim\">(" + count_text(values[i].second) + " crates)</span>";
+      html += " <span class=\"dim\">(" + crates_text(values[i].second) + ")</span>";
     }
   }
   if (values.size() > 5) {

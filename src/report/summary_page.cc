@@ -59,7 +59,8 @@ std::string bar_chart(std::string_view caption, const std::vector<Bar>& bars, si
     const std::string count = std::to_string(bar.count);
     // A link around the whole row: a bar is a way into its list, by
     // keyboard too.
-    svg += "<a href=\"" + bar.href + "\" aria-label=\"" + label + ": " + count + " crates\">";
+    svg += "<a href=\"" + bar.href + "\" aria-label=\"" + label + ": " + crates_text(bar.count) +
+           "\">";
     svg += "<g class=\"bar " + outcome_class(bar.outcome) + "\"><title>" + label + ": " + count +
            "</title>";
     svg += "<text x=\"" + std::to_string(label_width - 8) + "\" y=\"" + std::to_string(y + 15) +

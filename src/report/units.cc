@@ -51,4 +51,8 @@ std::string count_text(uint64_t count) {
   return digits;
 }
 
+std::string crates_text(uint64_t count) {
+  return count_text(count) + (count == 1 ? " crate" : " crates");
+}
+
 }  // namespace report

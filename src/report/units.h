@@ -11,5 +11,7 @@ std::string memory_text(uint64_t bytes);         // "512.0 MiB"
 std::string downloads_text(uint64_t downloads);  // "1.2M", "3.4k", "56"
 /// "1,234,567": counts on the landing page.
 std::string count_text(uint64_t count);
+/// "1 crate", "2,000 crates".
+std::string crates_text(uint64_t count);
 
 }  // namespace report
