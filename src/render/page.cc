@@ -45,7 +45,8 @@ constexpr std::string_view kScrollScript =
 // written as the log streams, before the outcome is known, so the header
 // is filled by the script below from the result record beside it
 // (../../results/NAME/VERSION.json). Its lines keep their height whatever
-// they hold, so filling them never moves the log under the reader.
+// they hold, so filling them never moves the log under the reader. Its
+// links leave the findings page's frame for the whole window.
 constexpr std::string_view kHeaderCss =
     "#cah-head{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
     "font-size:13px;line-height:1.5;padding:6px 12px 8px;background:#252526;color:#d4d4d4;"
@@ -64,10 +65,11 @@ constexpr std::string_view kHeaderCss =
     ".cah-broken{--o:#e8955a}.cah-error{--o:#a0a0a0}";
 
 constexpr std::string_view kHeader =
-    "<header id=\"cah-head\" hidden><nav><a id=\"cah-home\" href=\"../../index.html\">"
-    "\xe2\x86\x90 all crates</a><a id=\"cah-list\" href=\"../../list.html\">the outcome's list</a>"
-    "<a id=\"cah-raw\">raw log</a><a id=\"cah-crates-io\">crates.io</a>"
-    "<a id=\"cah-docs-rs\">docs.rs</a></nav>"
+    "<header id=\"cah-head\" hidden><nav><a id=\"cah-home\" href=\"../../index.html\" "
+    "target=\"_top\">\xe2\x86\x90 all crates</a><a id=\"cah-list\" href=\"../../list.html\" "
+    "target=\"_top\">the outcome's list</a><a id=\"cah-raw\" target=\"_top\">raw log</a>"
+    "<a id=\"cah-crates-io\" target=\"_top\">crates.io</a>"
+    "<a id=\"cah-docs-rs\" target=\"_top\">docs.rs</a></nav>"
     "<h1><span id=\"cah-crate\"></span> <span id=\"cah-version\"></span>"
     "<span id=\"cah-outcome\">\xe2\x80\xa6</span></h1>"
     "<p id=\"cah-causes\">&nbsp;</p><p id=\"cah-facts\" class=\"cah-dim\">&nbsp;</p>"

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "report/escape.h"
+#include "report/site.h"
 
 namespace report {
 
@@ -126,7 +127,7 @@ void write_list_slices(store::Store& store, std::string_view tool, const CrateLi
   auto write = [&](const CrateList& list) {
     for (size_t first = 0; first < list.crates.size(); first += kSliceRows) {
       const std::string key = root + list.path + "/" + std::to_string(first / kSliceRows) + ".json";
-      store.put(key, slice_json(list.crates, first, kSliceRows), store::kJsonType);
+      put_if_changed(store, key, slice_json(list.crates, first, kSliceRows), store::kJsonType);
       written.insert(key);
     }
   };

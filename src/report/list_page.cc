@@ -13,13 +13,13 @@ constexpr std::string_view kCss =
     "ul.tabs{list-style:none;padding:0;margin:12px 0;display:flex;flex-wrap:wrap;gap:6px}"
     "ul.tabs a{display:inline-block;padding:4px 10px;border:1px solid var(--line);"
     "border-radius:4px;text-decoration:none;color:var(--fg)}"
-    "ul.tabs a[aria-current]{background:var(--sel);border-color:var(--link)}"
+    "ul.tabs a[aria-current]{border-color:var(--link);box-shadow:inset 0 -3px 0 var(--link)}"
     "ul.tabs .count{color:var(--dim);margin-left:.3em}ul.tabs li.dim{padding:5px 4px 0 0}"
     "#crates{width:100%}#crates tbody tr:nth-child(even){background:var(--panel)}"
-    "#crates td.n,#crates th.n{white-space:nowrap}#crates tbody "
-    "tr:focus-within{background:var(--sel)}#crates td.causes{max-width:36em}"
+    "#crates td.n,#crates th.n{white-space:nowrap}#crates td.causes{max-width:36em}"
+    "#crates tbody tr:focus-within{outline:2px solid var(--link);outline-offset:-2px}"
     "#crates a.crate{text-decoration:none;font-weight:bold}"
-    "#crates a.crate:focus-visible{outline-offset:1px}"
+    "#crates a.crate:focus-visible{outline:0;text-decoration:underline}"
     "#pager{margin:12px 0;display:flex;gap:1.5em;align-items:center}#pager a[hidden]{display:none}"
     ".keys{margin-top:16px}#status:empty{display:none}kbd{border:1px solid var(--line);"
     "border-radius:3px;padding:0 3px}";
@@ -132,7 +132,6 @@ function show(rows){
     ', most downloaded first';
   if(page>1){prev.href=pageUrl(page-1);prev.hidden=false;}
   if(page<pages){next.href=pageUrl(page+1);next.hidden=false;}
-  document.documentElement.dataset.shown=String(rows.length);
 }
 fetch(list.path+'/'+(page-1)+'.json').then(function(r){
   if(!r.ok)throw new Error('HTTP '+r.status);

@@ -21,6 +21,12 @@ namespace report {
 /// The content type of the site's pages, for stores that keep one (S3).
 inline constexpr std::string_view kHtmlContentType = store::kHtmlType;
 
+/// Puts `bytes` at `key` unless the store holds them there already: most
+/// syncs change few pages and slices, and a write costs an fsync (file://)
+/// or a PUT (s3://) where a read is cheap.
+void put_if_changed(store::Store& store, const std::string& key, std::string_view bytes,
+                    std::string_view content_type);
+
 /// Writes the pages of `tool` for `entries`: every crate version that has a
 /// result; the pages show the newest version of each crate. Throws
 /// store::StoreError.
