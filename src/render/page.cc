@@ -137,9 +137,9 @@ function fill(r){
   var run=[],facts=[];
   if(r.toolchain)run.push('toolchain '+r.toolchain+(r.toolchain_version?' ('+r.toolchain_version+')':''));
   if(r.env&&typeof r.env==='object')Object.keys(r.env).forEach(function(k){run.push(k+'='+r.env[k]);});
-  if(r.started)facts.push(r.started.replace('T',' ').replace(/:\d\dZ$/,' UTC'));
-  if(typeof r.wall_seconds==='number')facts.push(seconds(r.wall_seconds));
-  if(r.peak_memory_bytes)facts.push(memory(r.peak_memory_bytes)+' peak');
+  if(r.started)facts.push('started '+r.started.replace('T',' ').replace(/:\d\dZ$/,' UTC'));
+  if(typeof r.wall_seconds==='number')facts.push('took '+seconds(r.wall_seconds));
+  if(r.peak_memory_bytes)facts.push(memory(r.peak_memory_bytes)+' peak memory');
   if(r.attempts>1)facts.push(r.attempts+' attempts');
   if(r.engine)facts.push('engine '+r.engine);
   el('cah-facts').textContent=facts.join(' \u00b7 ');

@@ -230,7 +230,7 @@ test('browse: landing, the build-failed list, a log with its header, and back',
     checkEqual(await page.title(), 'broken 0.0.1: build-failed \u2014 miri', 'log title');
     const facts = await page.textContent('#cah-head');
     for (const fact of ['toolchain nightly-2024-05-01 (rustc 1.80.0-nightly', '2024-05-02 08:',
-      '12.0 s', '90.0 MiB peak', 'engine unix:///var/run/docker.sock',
+      'took 12.0 s', '90.0 MiB peak memory', 'engine unix:///var/run/docker.sock',
       'MIRIFLAGS=-Zmiri-strict-provenance']) {
       check(facts.includes(fact), `header facts have "${fact}": ${facts}`);
     }
