@@ -33,11 +33,33 @@ std::map<std::string, Stamp, std::less<>> listing(store::Store& store, const std
   return out;
 }
 
-/// The crate's line in results.json, and what the site needs of it.
-json summary_of(const result::Record& record) {
+/// `from[key]` into `to[key]` when it is a non-empty string.
+void copy_text(const json& from, json& to, const char* key) {
+  if (const auto it = from.find(key);
+      it != from.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+    to[key] = *it;
+  }
+}
+
+/// The tool's environment as the site shows it: "NAME=value NAME=value".
+std::string flags_text(const json& env) {
+  std::string text;
+  if (!env.is_object()) return text;
+  for (const auto& [name, value] : env.items()) {
+    if (!value.is_string()) continue;
+    if (!text.empty()) text += ' ';
+    text += name + "=" + value.get<std::string>();
+  }
+  return text;
+}
+
+/// The crate's line in results.json, and what the site needs of it: from
+/// the record, and from the fields of the record's JSON that newer records
+/// carry (toolchain_version, env, registry, engine), when present.
+json summary_of(const result::Record& record, const json& record_json) {
   const json diagnosis = diagnosis::to_json(diagnosis::Diagnosis{
       .outcome = record.outcome, .causes = record.causes, .spurious = record.spurious});
-  return {
+  json summary = {
       {"crate", record.crate},
       {"version", record.version},
       {"outcome", std::string(result::outcome_name(record.outcome))},
@@ -49,6 +71,13 @@ json summary_of(const result::Record& record) {
       {"attempts", record.attempts},
       {"error", record.error},
   };
+  for (const char* key : {"toolchain", "toolchain_version", "registry", "engine", "started"}) {
+    copy_text(record_json, summary, key);
+  }
+  if (const std::string flags = flags_text(record_json.value("env", json())); !flags.empty()) {
+    summary["flags"] = flags;
+  }
+  return summary;
 }
 
 report::CrateEntry entry_of(const json& summary,
@@ -59,7 +88,15 @@ report::CrateEntry entry_of(const json& summary,
       .outcome = summary.at("outcome").get<std::string>(),
       .wall_seconds = summary.value("wall_seconds", 0.0),
       .peak_memory_bytes = summary.value("peak_memory_bytes", uint64_t{0}),
+      .reason = summary.value("reason", ""),
+      .toolchain = summary.value("toolchain", ""),
+      .toolchain_version = summary.value("toolchain_version", ""),
+      .flags = summary.value("flags", ""),
+      .registry = summary.value("registry", ""),
+      .engine = summary.value("engine", ""),
+      .started = summary.value("started", ""),
   };
+  if (entry.reason.empty() && entry.outcome == "error") entry.reason = summary.value("error", "");
   for (const json& cause : summary.value("causes", json::array())) {
     entry.findings.push_back({cause.value("kind", ""), cause.value("source_crate", ""),
                               cause.value("possible_false_positive", false)});
@@ -158,7 +195,9 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
       store.put(result_key, result::to_json(record), store::kJsonType);
       if (const auto info = store.head(result_key)) new_result_stamp = Stamp::of(*info);
     }
-    state.entries.emplace(key, Entry{raw_stamp, new_result_stamp, summary_of(record)});
+    // The record as stored, for the fields result::Record does not know.
+    const json record_json = json::parse(*text, nullptr, false);
+    state.entries.emplace(key, Entry{raw_stamp, new_result_stamp, summary_of(record, record_json)});
   }
   changed = changed || versions_changed || state.entries.size() != old.entries.size();
 

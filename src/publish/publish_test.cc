@@ -161,5 +161,46 @@ TEST_F(SyncTest, ARecordOfTheFirstShapeIsUpgraded) {
   EXPECT_EQ(sync().upgraded, 0u);
 }
 
+TEST_F(SyncTest, ResultsAndTheSiteCarryTheFactsARecordHas) {
+  add_result("a", "plain log\r\n", 0);
+  add_result("b", "error[E0425]: cannot find value `x` in this scope\r\n");
+  add_result("c", "Killed\r\n");
+  nlohmann::json c = nlohmann::json::parse(*store_->get(result::result_key("miri", "c", "1.0.0")));
+  c["job"]["oom_killed"] = true;
+  store_->put(result::result_key("miri", "c", "1.0.0"), c.dump());
+  // Fields newer records carry, which result::Record does not know yet.
+  nlohmann::json b = nlohmann::json::parse(*store_->get(result::result_key("miri", "b", "1.0.0")));
+  b["toolchain_version"] = "rustc 1.80.0-nightly (c987ad527 2024-05-01)";
+  b["env"] = {{"MIRIFLAGS", "-Zmiri-strict-provenance"}, {"RUSTFLAGS", "--cap-lints=warn"}};
+  b["registry"] = "https://index.crates.io/";
+  b["engine"] = "ssh://builder";
+  store_->put(result::result_key("miri", "b", "1.0.0"), b.dump());
+  sync();
+
+  const nlohmann::json results = nlohmann::json::parse(*store_->get("miri/results.json"));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0]["outcome"], "passed");
+  EXPECT_EQ(results[1]["outcome"], "build-failed");
+  EXPECT_EQ(results[2]["outcome"], "oom");
+  EXPECT_EQ(results[1]["toolchain_version"], "rustc 1.80.0-nightly (c987ad527 2024-05-01)");
+  EXPECT_EQ(results[1]["flags"], "MIRIFLAGS=-Zmiri-strict-provenance RUSTFLAGS=--cap-lints=warn");
+  EXPECT_EQ(results[1]["registry"], "https://index.crates.io/");
+  EXPECT_EQ(results[1]["engine"], "ssh://builder");
+  EXPECT_EQ(results[0]["toolchain"], "nightly");
+  EXPECT_TRUE(results[0].contains("started"));
+  // An older record has none of them, and nothing is made up.
+  EXPECT_FALSE(results[0].contains("toolchain_version"));
+  EXPECT_FALSE(results[0].contains("flags"));
+  EXPECT_FALSE(results[0].contains("registry"));
+
+  const std::string index = store_->get("miri/index.html").value_or("");
+  EXPECT_NE(index.find("<a href=\"list.html?outcome=build-failed\">"), std::string::npos);
+  EXPECT_NE(index.find("MIRIFLAGS=-Zmiri-strict-provenance RUSTFLAGS=--cap-lints=warn"),
+            std::string::npos);
+  EXPECT_NE(index.find("nightly (rustc 1.80.0-nightly (c987ad527 2024-05-01))"), std::string::npos);
+  EXPECT_NE(store_->get("miri/lists/oom/0.json").value_or("").find("\"c\""), std::string::npos);
+  EXPECT_TRUE(store_->head("miri/list.html"));
+}
+
 }  // namespace
 }  // namespace publish

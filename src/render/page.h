@@ -1,6 +1,8 @@
 #pragma once
-// A whole HTML page around one rendered log: head, dark theme, the log, and
-// the script that scrolls to the first report of undefined behaviour.
+// A whole HTML page around one rendered log: head, dark theme, a header that
+// a script fills from the crate's result record when the page is part of a
+// site, the log, and the script that scrolls to the first report of
+// undefined behaviour.
 
 #include <string>
 #include <string_view>
@@ -12,7 +14,7 @@ namespace render {
 
 /// Bumped whenever the same raw bytes would render differently, so that
 /// `sync` knows which stored pages to render again.
-inline constexpr int kRendererVersion = 1;
+inline constexpr int kRendererVersion = 2;  // 2: the header of a log in a site
 
 /// Text made safe for HTML content and quoted attributes.
 std::string escape_html(std::string_view text);

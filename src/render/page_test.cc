@@ -21,8 +21,21 @@ TEST(Page, IsACompleteDocument) {
   const std::string html = page("serde 1.0.0", "hello\r\n");
   EXPECT_EQ(html.rfind("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">", 0), 0u);
   EXPECT_NE(html.find("<title>serde 1.0.0</title>"), std::string::npos);
-  EXPECT_NE(html.find("<body><pre>hello\n</pre>\n"), std::string::npos);
+  EXPECT_NE(html.find("</header><pre>hello\n</pre>\n"), std::string::npos);
   EXPECT_EQ(html.substr(html.size() - 15), "</body></html>\n");
+}
+
+TEST(Page, HasAHiddenHeaderThatAScriptFillsFromTheRecord) {
+  const std::string html = page("serde 1.0.0: miri", "hello\r\n");
+  // Before the log, so it streams first; hidden until the script finds the
+  // page inside a site (T/logs/NAME/VERSION).
+  const size_t header = html.find("<header id=\"cah-head\" hidden>");
+  ASSERT_NE(header, std::string::npos);
+  EXPECT_LT(header, html.find("<pre>"));
+  const size_t script = html.find("fetch('../../results/'+c+'/'+v+'.json')");
+  ASSERT_NE(script, std::string::npos);
+  EXPECT_GT(script, html.find("</pre>"));
+  EXPECT_NE(html.find("parts[n-3]!=='logs'"), std::string::npos);
 }
 
 TEST(Page, EscapesTheTitle) {
@@ -34,7 +47,7 @@ TEST(Page, EscapesTheTitle) {
 TEST(Page, DefinesEveryPaletteClassOnceInTheHead) {
   const std::string html = page("t", "");
   const std::string css(stylesheet());
-  EXPECT_NE(html.find("<style>" + css + "</style>"), std::string::npos);
+  EXPECT_NE(html.find("<style>" + css), std::string::npos);
   EXPECT_NE(css.find(".f196{color:#ff0000}"), std::string::npos);
   EXPECT_NE(css.find(".g232{background:#080808}"), std::string::npos);
   EXPECT_NE(css.find(".f1{"), std::string::npos);

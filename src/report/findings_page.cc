@@ -5,6 +5,7 @@
 #include "report/escape.h"
 #include "report/pages.h"
 #include "report/theme.h"
+#include "report/units.h"
 
 namespace report {
 
@@ -13,14 +14,14 @@ namespace {
 constexpr std::string_view kCss =
     "body{display:flex;height:100vh;overflow:hidden}"
     "#list{width:36%;min-width:18em;overflow:auto;padding:12px 16px;box-sizing:border-box}"
-    "#log{flex:1;height:100vh;border:0;border-left:1px solid #444;background:#1e1e1e}"
-    "#list li{padding:4px 6px;border-radius:3px}#list li.selected{background:#264f78}"
-    "#list li.selected a{color:#fff}"
-    "a.crate{text-decoration:none}a.crate .v,.downloads{opacity:.6}.downloads{float:right}"
-    ".causes{padding-left:1em}#message:empty{display:none}#message{color:#e5e510}"
+    "#log{flex:1;height:100vh;border:0;border-left:1px solid var(--line);background:#1e1e1e}"
+    "#list li{padding:4px 6px;border-radius:3px}#list li.selected{background:var(--sel)}"
+    "#list li.selected a{color:var(--fg)}"
+    "a.crate{text-decoration:none}a.crate .v,.downloads{color:var(--dim)}.downloads{float:right}"
+    ".causes{padding-left:1em}#message:empty{display:none}#message{color:var(--warn)}"
     "@media (max-width:700px){body{display:block;overflow:auto;height:auto}"
     "#list{width:auto;height:45vh}#log{width:100%;height:55vh;border:0;"
-    "border-top:1px solid #444}}";
+    "border-top:1px solid var(--line)}}";
 
 // Plain HTML already works: each link targets the frame by name. The script
 // keeps the choice in the URL (?crate=&version=) so a view can be shared,
@@ -68,18 +69,6 @@ if(crate!==null){
 constexpr std::string_view kEmptyFrame =
     "<body style=&quot;background:#1e1e1e;color:#d4d4d4;font:13px monospace;padding:16px&quot;>"
     "Choose a crate to see its log.";
-
-std::string downloads_text(uint64_t downloads) {
-  char text[32];
-  if (downloads >= 1'000'000) {
-    std::snprintf(text, sizeof text, "%.1fM", static_cast<double>(downloads) / 1e6);
-  } else if (downloads >= 1'000) {
-    std::snprintf(text, sizeof text, "%.1fk", static_cast<double>(downloads) / 1e3);
-  } else {
-    std::snprintf(text, sizeof text, "%llu", static_cast<unsigned long long>(downloads));
-  }
-  return text;
-}
 
 void append_causes(std::string& html, const CrateEntry& entry) {
   html += "<div class=\"causes\">";

@@ -2,9 +2,15 @@
 // trying the site by hand: a few crates of TOOL (default miri) with raw
 // logs, their pages (render::Page), result records, the site and its
 // archives. One crate has a hostile name, one a long log whose finding is
-// far down, one a version with build metadata.
+// far down, one a version with build metadata, one could not be tried.
+//
+// `report_fixture --synthetic N DIR [TOOL]`: the site alone (no logs, no
+// records) of N synthetic crates of TOOL (default big), for measuring the
+// pages at the scale of crates.io.
 
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
@@ -68,6 +74,24 @@ report::CrateEntry entry(std::string crate, std::string version, std::string out
           memory};
 }
 
+/// The facts every fixture crate's record has, as sync would read them.
+void add_run_facts(std::vector<FixtureCrate>& crates) {
+  int minute = 0;
+  for (FixtureCrate& crate : crates) {
+    report::CrateEntry& e = crate.entry;
+    e.toolchain = "nightly-2024-05-01";
+    e.toolchain_version = "rustc 1.80.0-nightly (c987ad527 2024-05-01)";
+    e.flags = "MIRIFLAGS=-Zmiri-strict-provenance";
+    e.registry = "https://index.crates.io/";
+    e.engine = "unix:///var/run/docker.sock";
+    char started[32];
+    std::snprintf(started, sizeof started, "2024-05-02T%02d:%02d:00Z", 8 + minute / 60,
+                  minute % 60);
+    e.started = started;
+    minute += 7;
+  }
+}
+
 std::vector<FixtureCrate> fixture_crates() {
   constexpr uint64_t kMiB = 1 << 20;
   std::vector<FixtureCrate> crates;
@@ -109,36 +133,55 @@ std::vector<FixtureCrate> fixture_crates() {
   add(entry("x\"'<img src=x onerror=alert(1)>", "1.0.0", "ub", 5, 3, 10 * kMiB,
             {{"<b>bold</b>", "</script><script>alert(2)</script>", false}}),
       miri_ub("<script>alert(3)</script>", "src/lib.rs"));
+  add(entry("no-deps", "0.2.0", "broken", 3'000, 0.4, 0),
+      std::string(kBold) + std::string(kRed) + "error" + std::string(kReset) +
+          ": no matching package named `gone` found\r\nlocation searched: crates.io index\r\n");
+  crates.back().entry.reason = "no matching package named `gone` found";
+  add_run_facts(crates);
   return crates;
 }
 
 /// The result record, in the shape of result::to_json, with the facts that
-/// give the fixture's outcome once sync diagnoses its log.
+/// give the fixture's outcome once sync diagnoses its log, plus the fields
+/// newer records carry (toolchain_version, env, registry, engine).
 std::string result_record(std::string_view tool, const report::CrateEntry& e, uint64_t log_bytes) {
+  using report::json_string;
   std::string exit_code = "101";
   std::string timed_out = "null";
   std::string oom = "false";
   std::string error = "null";
+  std::string broken = "null";
   if (e.outcome == "passed") exit_code = "0";
   if (e.outcome == "timed-out") timed_out = "\"wall\"";
   if (e.outcome == "oom") oom = "true";
   if (e.outcome == "error") error = "\"worker died 2 times\"";
+  if (e.outcome == "broken") {
+    broken = "{\"kind\": \"missing-dependency\", \"detail\": " +
+             json_string(e.reason.empty() ? "no matching package" : e.reason) + "}";
+  }
+  const bool no_job = e.outcome == "error" || e.outcome == "broken";
   const std::string job = "{\"commands\": [{\"exit_code\": " + exit_code +
                           ", \"signal\": null, \"wall_seconds\": 1}], \"timed_out\": " + timed_out +
                           ", \"oom_killed\": " + oom +
                           ", \"wall_seconds\": 1, \"peak_memory_bytes\": 0}";
-  using report::json_string;
-  return "{\n  \"schema\": 2,\n  \"tool\": " + json_string(tool) +
-         ",\n  \"toolchain\": \"nightly\",\n  \"crate\": " + json_string(e.crate) +
-         ",\n  \"version\": " + json_string(e.version) +
-         ",\n  \"outcome\": " + json_string(e.outcome) +
-         ",\n  \"causes\": [],\n  \"spurious\": [],\n  \"diagnosis_version\": 0" +
-         ",\n  \"error\": " + error + ",\n  \"broken\": null" +
-         ",\n  \"started\": \"2024-01-01T00:00:00Z\",\n  \"wall_seconds\": " +
-         std::to_string(e.wall_seconds) +
-         ",\n  \"peak_memory_bytes\": " + std::to_string(e.peak_memory_bytes) +
-         ",\n  \"attempts\": 1,\n  \"log_bytes\": " + std::to_string(log_bytes) +
-         ",\n  \"job\": " + (e.outcome == "error" ? std::string("null") : job) + "\n}\n";
+  std::string record =
+      "{\n  \"schema\": 2,\n  \"tool\": " + json_string(tool) +
+      ",\n  \"toolchain\": " + json_string(e.toolchain) + ",\n  \"crate\": " + json_string(e.crate) +
+      ",\n  \"version\": " + json_string(e.version) + ",\n  \"outcome\": " + json_string(e.outcome) +
+      ",\n  \"causes\": [],\n  \"spurious\": [],\n  \"diagnosis_version\": 0" +
+      ",\n  \"error\": " + error + ",\n  \"broken\": " + broken +
+      ",\n  \"started\": " + json_string(e.started) +
+      ",\n  \"wall_seconds\": " + std::to_string(e.wall_seconds) +
+      ",\n  \"peak_memory_bytes\": " + std::to_string(e.peak_memory_bytes) +
+      ",\n  \"attempts\": 1,\n  \"log_bytes\": " + std::to_string(log_bytes) +
+      ",\n  \"job\": " + (no_job ? std::string("null") : job);
+  if (!e.toolchain_version.empty()) {
+    record += ",\n  \"toolchain_version\": " + json_string(e.toolchain_version);
+  }
+  if (!e.registry.empty()) record += ",\n  \"registry\": " + json_string(e.registry);
+  if (!e.engine.empty()) record += ",\n  \"engine\": " + json_string(e.engine);
+  record += ",\n  \"env\": {\"MIRIFLAGS\": \"-Zmiri-strict-provenance\"}\n}\n";
+  return record;
 }
 
 void write_fixture(store::Store& store, std::string_view tool) {
@@ -162,16 +205,72 @@ void write_fixture(store::Store& store, std::string_view tool) {
   report::write_site(store, tool, entries);
 }
 
+/// N crates with a spread of outcomes, causes and costs, the most
+/// downloaded first as on crates.io; only their site is written.
+void write_synthetic(store::Store& store, std::string_view tool, size_t count) {
+  static constexpr std::pair<std::string_view, int> kShare[] = {
+      {"passed", 70},   {"build-failed", 10}, {"test-failed", 8}, {"ub", 3},
+      {"timed-out", 3}, {"oom", 1},           {"broken", 3},      {"error", 2}};
+  static constexpr std::string_view kKinds[] = {"Stacked Borrows",      "Tree Borrows",
+                                                "dangling pointer",     "data race",
+                                                "uninitialized memory", "misaligned pointer"};
+  std::vector<report::CrateEntry> entries(count);
+  uint64_t state = 0x9e3779b97f4a7c15;
+  auto next = [&state] {  // xorshift64: the same store every time
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (size_t i = 0; i < count; ++i) {
+    report::CrateEntry& e = entries[i];
+    e.crate = "crate-" + std::to_string(i);
+    e.version = std::to_string(i % 3) + "." + std::to_string(i % 17) + ".0";
+    int pick = static_cast<int>(next() % 100);
+    for (const auto& [outcome, share] : kShare) {
+      if (pick < share) {
+        e.outcome = outcome;
+        break;
+      }
+      pick -= share;
+    }
+    e.downloads = (count - i) * 1000 + next() % 1000;
+    e.wall_seconds = static_cast<double>(next() % 6000) / 10;
+    e.peak_memory_bytes = (next() % 4096 + 16) << 20;
+    if (e.outcome == "ub") {
+      e.findings.push_back({std::string(kKinds[next() % 6]), e.crate, false});
+      if (next() % 4 == 0) e.findings.push_back({std::string(kKinds[next() % 6]), "libc", true});
+    }
+    if (e.outcome == "broken")
+      e.reason = "no matching package named `dep-" + std::to_string(i % 97) + "` found";
+    e.toolchain = "nightly-2024-05-01";
+    e.started = "2024-05-02T08:00:00Z";
+  }
+  report::write_site(store, tool, entries);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    std::fprintf(stderr, "usage: report_fixture DIR [TOOL]\n");
+  const bool synthetic = argc >= 2 && std::strcmp(argv[1], "--synthetic") == 0;
+  const int first = synthetic ? 3 : 1;
+  if (argc < first + 1 || argc > first + 2) {
+    std::fprintf(stderr,
+                 "usage: report_fixture DIR [TOOL]\n"
+                 "       report_fixture --synthetic N DIR [TOOL]\n");
     return 2;
   }
   try {
-    const auto store = store::open_store(argv[1]);
-    write_fixture(*store, argc == 3 ? argv[2] : "miri");
+    const auto store = store::open_store(argv[first]);
+    if (synthetic) {
+      const auto start = std::chrono::steady_clock::now();
+      const size_t count = std::stoul(argv[2]);
+      write_synthetic(*store, argc == first + 2 ? argv[first + 1] : "big", count);
+      std::fprintf(stderr, "report_fixture: the site of %zu synthetic crates in %.1f s\n", count,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    } else {
+      write_fixture(*store, argc == first + 2 ? argv[first + 1] : "miri");
+    }
     std::printf("%s\n", store->url().c_str());
     return 0;
   } catch (const std::exception& e) {

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "report/crate_entry.h"
+#include "report/crate_lists.h"
 
 namespace report {
 namespace {
@@ -77,7 +79,8 @@ TEST(NewestVersions, PicksBySemverOnePerCrateInNameOrder) {
 
 TEST_F(Site, WritesEveryPage) {
   write_site(*store_, "miri", {entry("serde", "1.0.0", "passed")});
-  for (const char* key : {"miri/index.html", "miri/ub", "miri/summary.html", "miri/403"}) {
+  for (const char* key :
+       {"miri/index.html", "miri/list.html", "miri/ub", "miri/summary.html", "miri/403"}) {
     const std::string html = page(key);
     EXPECT_TRUE(html.starts_with("<!DOCTYPE html>")) << key;
     EXPECT_TRUE(html.ends_with("</body></html>\n")) << key;
@@ -183,7 +186,7 @@ TEST_F(Site, EscapesHostileNamesVersionsKindsAndTools) {
   const std::string tool = "t<b>\"";
   write_site(*store_, tool,
              {entry(evil, evil, "ub", 1, {{evil, evil, true}}), entry("ok", "1.0.0", evil)});
-  for (const char* page_name : {"index.html", "ub", "summary.html", "403"}) {
+  for (const char* page_name : {"index.html", "list.html", "ub", "summary.html", "403"}) {
     const std::string html = page(tool + "/" + page_name);
     SCOPED_TRACE(page_name);
     EXPECT_EQ(html.find("<img"), std::string::npos);
@@ -200,6 +203,9 @@ TEST_F(Site, EscapesHostileNamesVersionsKindsAndTools) {
             std::string::npos);
   EXPECT_NE(ub.find("href=\"logs/%22%27%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E"),
             std::string::npos);
+  const std::string slice = page(tool + "/lists/ub/0.json");
+  EXPECT_EQ(slice.find('<'), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(slice)[0][0], evil);
   const std::string error = page(tool + "/403");
   EXPECT_NE(error.find("href=\"/t%3Cb%3E%22/index.html\""), std::string::npos);
   EXPECT_NE(error.find(R"(var tool="t\u003cb\u003e\"";)"), std::string::npos);
@@ -216,6 +222,125 @@ TEST_F(Site, HundredThousandCratesStayAFewMegabytes) {
   write_site(*store_, "miri", entries);
   EXPECT_LT(page("miri/index.html").size(), 4'000'000u);
   EXPECT_LT(page("miri/ub").size(), 1'000'000u);
+  EXPECT_LT(page("miri/list.html").size(), 20'000u);
+  EXPECT_TRUE(store_->head("miri/lists/passed/98.json"));
+  EXPECT_FALSE(store_->head("miri/lists/passed/99.json"));
+}
+
+TEST(CrateLists, EveryOutcomeInTheSitesOrderThenOthersMostDownloadedFirst) {
+  std::vector<CrateEntry> entries = {
+      entry("a", "1.0.0", "passed", 5),
+      entry("b", "1.0.0", "passed", 50),
+      entry("c", "1.0.0", "ub", 1, {{"data race", "c", false}, {"data race", "d", false}}),
+      entry("d", "1.0.0", "ub", 9, {{"Stacked Borrows", "d", false}, {"data race", "d", false}}),
+      entry("e", "1.0.0", "zany", 1),
+      entry("f", "1.0.0", "broken", 0),
+      entry("g", "1.0.0", "passed", 50),
+  };
+  const std::vector<const CrateEntry*> newest = newest_versions(entries);
+  const CrateLists lists = make_lists(newest);
+  std::vector<std::string> outcomes;
+  for (const CrateList& list : lists.outcomes) outcomes.push_back(list.outcome);
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"passed", "build-failed", "test-failed", "ub",
+                                                "timed-out", "oom", "broken", "error", "zany"}));
+  std::vector<std::string> passed;
+  for (const CrateEntry* e : lists.outcomes[0].crates) passed.push_back(e->crate);
+  EXPECT_EQ(passed, (std::vector<std::string>{"b", "g", "a"}));
+  EXPECT_EQ(lists.outcomes[0].path, "lists/passed");
+  EXPECT_EQ(lists.count("oom"), 0u);
+  EXPECT_EQ(lists.count("zany"), 1u);
+  ASSERT_EQ(lists.kinds.size(), 2u);
+  EXPECT_EQ(lists.kinds[0].kind, "data race");  // two crates, each counted once
+  EXPECT_EQ(lists.kinds[0].crates.size(), 2u);
+  EXPECT_EQ(lists.kinds[0].crates[0]->crate, "d");
+  EXPECT_EQ(lists.kinds[1].kind, "Stacked Borrows");
+  EXPECT_TRUE(lists.kinds[0].path.starts_with("lists/kind-"));
+  EXPECT_NE(lists.kinds[0].path, lists.kinds[1].path);
+}
+
+TEST(CrateLists, AnOutcomeThatIsNoPlainWordGetsAPathOfItsOwn) {
+  std::vector<CrateEntry> entries = {entry("a", "1.0.0", "../x"), entry("b", "1.0.0", "Y")};
+  const CrateLists lists = make_lists(newest_versions(entries));
+  for (const CrateList& list : lists.outcomes) {
+    EXPECT_EQ(list.path.find(".."), std::string::npos) << list.path;
+    EXPECT_EQ(list.path.find('/', 6), std::string::npos) << list.path;
+  }
+}
+
+TEST_F(Site, ListSlicesHoldAThousandRowsAndStaleOnesGo) {
+  std::vector<CrateEntry> entries;
+  for (int i = 0; i < 2500; ++i) {
+    entries.push_back(entry("c" + std::to_string(i), "1.0.0", "passed", 10'000 - i));
+  }
+  CrateEntry broken = entry("gone-dep", "0.1.0", "broken", 3);
+  broken.reason = "no matching package named `gone`";
+  broken.wall_seconds = 1.25;
+  broken.peak_memory_bytes = 4096;
+  entries.push_back(broken);
+  write_site(*store_, "miri", entries);
+  const nlohmann::json last = nlohmann::json::parse(page("miri/lists/passed/2.json"));
+  ASSERT_EQ(last.size(), 500u);
+  EXPECT_EQ(last[0][0], "c2000");
+  EXPECT_EQ(nlohmann::json::parse(page("miri/lists/passed/0.json")).size(), 1000u);
+  EXPECT_EQ(nlohmann::json::parse(page("miri/lists/broken/0.json")),
+            nlohmann::json::parse(R"([["gone-dep","0.1.0",3,1.2,4096,[],)"
+                                  R"("no matching package named `gone`"]])"));
+  const std::string list = page("miri/list.html");
+  EXPECT_NE(list.find(R"({"outcome":"passed","kind":"","count":2500,"path":"lists/passed"})"),
+            std::string::npos);
+  EXPECT_NE(list.find(R"("slice":1000)"), std::string::npos);
+
+  entries.resize(10);
+  write_site(*store_, "miri", entries);
+  EXPECT_TRUE(store_->head("miri/lists/passed/0.json"));
+  EXPECT_FALSE(store_->head("miri/lists/passed/1.json"));
+  EXPECT_FALSE(store_->head("miri/lists/broken/0.json"));
+}
+
+TEST_F(Site, IndexCountsEveryOutcomeAndShowsOnlyTheFactsRecordsHave) {
+  std::vector<CrateEntry> entries = {entry("a", "1.0.0", "passed"), entry("b", "1.0.0", "ub"),
+                                     entry("c", "1.0.0", "passed")};
+  entries[0].toolchain = "nightly-2024-05-01";
+  entries[0].started = "2024-05-02T08:00:00Z";
+  entries[1].toolchain = "nightly-2024-05-01";
+  entries[1].started = "2024-05-03T10:30:59Z";
+  write_site(*store_, "miri", entries);
+  const std::string html = page("miri/index.html");
+  expect_in_order(html, {R"(<a href="list.html?outcome=passed"><span class="o o-passed">passed)",
+                         "<td class=\"n\">2</td>", "66.7%",
+                         R"(<a href="list.html?outcome=ub"><span class="o o-ub">ub)",
+                         R"(<span class="o o-oom">oom</span></td><td class="n">0</td>)"});
+  EXPECT_EQ(html.find("list.html?outcome=oom"), std::string::npos) << "an empty list is no link";
+  EXPECT_NE(html.find(R"(<dd id="toolchain"><code>nightly-2024-05-01</code></dd>)"),
+            std::string::npos);
+  EXPECT_NE(html.find("2024-05-02 08:00 UTC \u2013 2024-05-03 10:30 UTC"), std::string::npos);
+  EXPECT_EQ(html.find("id=\"flags\""), std::string::npos);
+  EXPECT_EQ(html.find("id=\"registry\""), std::string::npos);
+  EXPECT_EQ(html.find("id=\"engine\""), std::string::npos);
+}
+
+TEST_F(Site, IndexShowsEachOfSeveralToolchainsWithItsCount) {
+  std::vector<CrateEntry> entries = {entry("a", "1.0.0", "passed"), entry("b", "1.0.0", "passed"),
+                                     entry("c", "1.0.0", "passed")};
+  entries[0].toolchain = entries[1].toolchain = "nightly-2024-05-01";
+  entries[2].toolchain = "nightly-2024-06-01";
+  entries[2].toolchain_version = "rustc 1.81.0-nightly";
+  write_site(*store_, "miri", entries);
+  expect_in_order(page("miri/index.html"),
+                  {"<code>nightly-2024-05-01</code> <span class=\"dim\">(2 crates)</span><br>",
+                   "<code>nightly-2024-06-01 (rustc 1.81.0-nightly)</code> <span "
+                   "class=\"dim\">(1 crate)</span>"});
+}
+
+TEST_F(Site, SummaryBarsAndKindsLinkToTheirLists) {
+  write_site(*store_, "miri",
+             {entry("a", "1.0.0", "passed"),
+              entry("b", "1.0.0", "ub", 0, {{"Stacked Borrows: retag", "b", false}})});
+  const std::string html = page("miri/summary.html");
+  expect_in_order(html,
+                  {R"(<a href="list.html?outcome=passed" aria-label="passed: 1 crate">)",
+                   R"(<g class="bar o-passed">)",
+                   R"(<a href="list.html?outcome=ub&amp;kind=Stacked%20Borrows%3A%20retag")"});
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "report/escape.h"
 #include "report/pages.h"
 #include "report/theme.h"
+#include "report/units.h"
 
 namespace report {
 
@@ -19,7 +20,8 @@ constexpr std::string_view kCss = "figure{margin:0}figcaption{margin-bottom:6px}
 struct Bar {
   std::string label;
   size_t count = 0;
-  std::string_view colour;
+  std::string outcome;  // gives the bar its colour
+  std::string href;     // the list of its crates, encoded
 };
 
 size_t code_points(std::string_view text) {
@@ -55,77 +57,41 @@ std::string bar_chart(std::string_view caption, const std::vector<Bar>& bars, si
         100.0 * static_cast<double>(bar.count) / static_cast<double>(std::max<size_t>(total, 1)));
     const std::string label = escape_html(bar.label);
     const std::string count = std::to_string(bar.count);
-    svg += "<g class=\"bar\"><title>" + label + ": " + count + "</title>";
+    // A link around the whole row: a bar is a way into its list, by
+    // keyboard too.
+    svg += "<a href=\"" + bar.href + "\" aria-label=\"" + label + ": " + crates_text(bar.count) +
+           "\">";
+    svg += "<g class=\"bar " + outcome_class(bar.outcome) + "\"><title>" + label + ": " + count +
+           "</title>";
     svg += "<text x=\"" + std::to_string(label_width - 8) + "\" y=\"" + std::to_string(y + 15) +
            "\" text-anchor=\"end\">" + label + "</text>";
     svg += "<rect x=\"" + std::to_string(label_width) + "\" y=\"" + std::to_string(y + 3) +
            "\" width=\"" + std::to_string(bar_width) + "\" height=\"" + std::to_string(kBarHeight) +
-           "\" fill=\"" + std::string(bar.colour) + "\"/>";
+           "\"/>";
     svg += "<text class=\"count\" x=\"" + std::to_string(label_width + bar_width + 6) + "\" y=\"" +
-           std::to_string(y + 15) + "\">" + count + share + "</text></g>";
+           std::to_string(y + 15) + "\">" + count + share + "</text></g></a>";
     y += kRowHeight;
   }
   svg += "</svg></figure>\n";
   return svg;
 }
 
-std::vector<Bar> outcome_bars(const std::vector<const CrateEntry*>& newest) {
-  std::map<std::string, size_t> counts;
-  for (const CrateEntry* entry : newest) ++counts[entry->outcome];
+std::vector<Bar> outcome_bars(const CrateLists& lists) {
   std::vector<Bar> bars;
-  for (const char* outcome : kOutcomes) {
-    const auto it = counts.find(outcome);
-    if (it == counts.end()) continue;
-    bars.push_back({it->first, it->second, outcome_colour(it->first)});
-    counts.erase(it);
+  for (const CrateList& list : lists.outcomes) {
+    if (list.crates.empty()) continue;
+    bars.push_back({list.outcome, list.crates.size(), list.outcome, list_href(list.outcome)});
   }
-  for (const auto& [outcome, count] : counts)
-    bars.push_back({outcome, count, outcome_colour(outcome)});
   return bars;
 }
 
 /// Crates per kind of UB: a crate with two reports of one kind counts once.
-std::vector<Bar> kind_bars(const std::vector<const CrateEntry*>& newest) {
-  std::map<std::string, size_t> counts;
-  for (const CrateEntry* entry : newest) {
-    if (entry->outcome != "ub") continue;
-    std::set<std::string_view> kinds;
-    for (const Finding& finding : entry->findings) kinds.insert(finding.kind);
-    for (std::string_view kind : kinds) ++counts[std::string(kind)];
-  }
+std::vector<Bar> kind_bars(const CrateLists& lists) {
   std::vector<Bar> bars;
-  bars.reserve(counts.size());
-  for (const auto& [kind, count] : counts) bars.push_back({kind, count, outcome_colour("ub")});
-  std::stable_sort(bars.begin(), bars.end(),
-                   [](const Bar& a, const Bar& b) { return a.count > b.count; });
+  for (const CrateList& list : lists.kinds) {
+    bars.push_back({list.kind, list.crates.size(), "ub", list_href("ub", list.kind)});
+  }
   return bars;
-}
-
-std::string duration_text(double seconds) {
-  char text[48];
-  if (seconds < 60) {
-    std::snprintf(text, sizeof text, "%.1f s", seconds);
-  } else if (seconds < 3600) {
-    const auto s = static_cast<long long>(seconds);
-    std::snprintf(text, sizeof text, "%lld min %02lld s", s / 60, s % 60);
-  } else {
-    const auto m = static_cast<long long>(seconds / 60);
-    std::snprintf(text, sizeof text, "%lld h %02lld min", m / 60, m % 60);
-  }
-  return text;
-}
-
-std::string memory_text(uint64_t bytes) {
-  char text[48];
-  const auto b = static_cast<double>(bytes);
-  if (bytes >= (uint64_t{1} << 30)) {
-    std::snprintf(text, sizeof text, "%.1f GiB", b / (1u << 30));
-  } else if (bytes >= (uint64_t{1} << 20)) {
-    std::snprintf(text, sizeof text, "%.1f MiB", b / (1u << 20));
-  } else {
-    std::snprintf(text, sizeof text, "%.1f KiB", b / (1u << 10));
-  }
-  return text;
 }
 
 /// The 20 crates with the most of `measure`, as a table that links to logs.
@@ -153,8 +119,8 @@ std::string top_table(std::string_view id, std::string_view heading, std::string
     const std::string href = log_href(entry->crate, entry->version);
     html += "<tr><td class=\"n\">" + std::to_string(++rank) + "</td><td><a href=\"" + href + "\">" +
             escape_html(entry->crate) + "</a></td><td>" + escape_html(entry->version) +
-            "</td><td style=\"color:" + std::string(outcome_colour(entry->outcome)) + "\">" +
-            escape_html(entry->outcome) + "</td><td class=\"n\">" + text(*entry) + "</td></tr>\n";
+            "</td><td>" + outcome_badge(entry->outcome) + "</td><td class=\"n\">" + text(*entry) +
+            "</td></tr>\n";
   }
   html += "</tbody></table>\n";
   return html;
@@ -162,17 +128,19 @@ std::string top_table(std::string_view id, std::string_view heading, std::string
 
 }  // namespace
 
-std::string summary_page(std::string_view tool, const std::vector<const CrateEntry*>& newest) {
+std::string summary_page(std::string_view tool, const std::vector<const CrateEntry*>& newest,
+                         const CrateLists& lists) {
   std::string html = page_head(std::string(tool) + ": summary", kCss);
   html += "<main><h1>" + escape_html(tool) + ": summary</h1>\n";
   html +=
-      "<p class=\"links\"><a href=\"index.html\">search</a><a href=\"ub\">undefined "
-      "behaviour</a></p>\n";
+      "<p class=\"links\"><a href=\"index.html\">search</a><a href=\"list.html\">every outcome"
+      "</a><a href=\"ub\">undefined behaviour</a></p>\n";
   html += "<p>" + std::to_string(newest.size()) +
-          " crates, the newest tested version of each.</p>\n<h2>Outcomes</h2>\n";
-  html += bar_chart("Crates per outcome", outcome_bars(newest), newest.size());
+          " crates, the newest tested version of each. Each bar leads to the list of its "
+          "crates.</p>\n<h2>Outcomes</h2>\n";
+  html += bar_chart("Crates per outcome", outcome_bars(lists), newest.size());
 
-  const std::vector<Bar> kinds = kind_bars(newest);
+  const std::vector<Bar> kinds = kind_bars(lists);
   size_t with_ub = 0;
   for (const CrateEntry* entry : newest) with_ub += entry->outcome == "ub" ? 1 : 0;
   html += "<h2>Undefined behaviour</h2>\n";

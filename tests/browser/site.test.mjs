@@ -69,7 +69,8 @@ test('search: a name and Enter land on its newest log', async (page, site) => {
     'first suggestion');
   await page.press('#search', 'Enter');
   await page.waitForURL(`${site}/miri/logs/smallvec/1.11.0`);
-  checkEqual(await page.title(), 'smallvec 1.11.0', 'log title');
+  await page.waitForFunction(() => document.title.includes(': ub'));
+  checkEqual(await page.title(), 'smallvec 1.11.0: ub \u2014 miri', 'log title');
   check((await page.textContent('pre')).includes('Undefined Behavior'), 'the log is shown');
 });
 
@@ -156,7 +157,7 @@ test('summary: outcomes and kinds as SVG charts', async (page, site) => {
   checkEqual(await page.locator('svg.chart').count(), 2, 'charts');
   const outcomes = await page.locator('svg.chart').first().evaluate((svg) =>
     [...svg.querySelectorAll('g.bar')].map((g) => g.querySelector('text').textContent));
-  checkEqual(outcomes, ['passed', 'build-failed', 'test-failed', 'ub', 'timed-out', 'oom'],
+  checkEqual(outcomes, ['passed', 'build-failed', 'test-failed', 'ub', 'timed-out', 'oom', 'broken'],
     'outcome bars');
   const bar = await page.locator('svg.chart rect').first().boundingBox();
   check(bar && bar.width > 10 && bar.height > 5, 'bars are drawn');
@@ -166,12 +167,153 @@ test('summary: outcomes and kinds as SVG charts', async (page, site) => {
 
 test('summary: the slowest crates link to their logs', async (page, site) => {
   await page.goto(`${site}/miri/summary.html`);
-  checkEqual(await page.locator('#slowest tbody tr').count(), 9, 'rows');
+  checkEqual(await page.locator('#slowest tbody tr').count(), 10, 'rows');
   await page.click('#slowest tbody tr:first-child a');
   await page.waitForURL(`${site}/miri/logs/slow-crate/2.0.0`);
   await page.goBack();
   await page.click('#hungriest tbody tr:first-child a');
   await page.waitForURL(`${site}/miri/logs/hungry/0.1.0`);
+});
+
+// --- the landing page and the lists ---------------------------------------
+
+/// Waits until the list page shows its rows; returns [crate, version] of each.
+async function listRows(page) {
+  await page.waitForSelector('#crates:not([hidden]) tbody tr');
+  return page.$$eval('#crates tbody a.crate', (links) =>
+    links.map((a) => [a.textContent, a.closest('tr').children[2].textContent]));
+}
+
+test('landing: the count of each outcome and the facts of the run', async (page, site, _, shot) => {
+  await page.goto(`${site}/miri/`);
+  const counts = await page.$$eval('#outcomes tr', (rows) =>
+    rows.map((tr) => [tr.querySelector('.o').textContent, tr.children[1].textContent,
+      tr.querySelector('a') ? tr.querySelector('a').getAttribute('href') : null]));
+  checkEqual(counts, [
+    ['passed', '2', 'list.html?outcome=passed'],
+    ['build-failed', '1', 'list.html?outcome=build-failed'],
+    ['test-failed', '1', 'list.html?outcome=test-failed'],
+    ['ub', '3', 'list.html?outcome=ub'],
+    ['timed-out', '1', 'list.html?outcome=timed-out'],
+    ['oom', '1', 'list.html?outcome=oom'],
+    ['broken', '1', 'list.html?outcome=broken'],
+    ['error', '0', null],
+  ], 'outcomes');
+  checkEqual(await page.textContent('#toolchain'),
+    'nightly-2024-05-01 (rustc 1.80.0-nightly (c987ad527 2024-05-01))', 'toolchain');
+  checkEqual(await page.textContent('#flags'), 'MIRIFLAGS=-Zmiri-strict-provenance', 'flags');
+  check((await page.textContent('#ran')).startsWith('2024-05-02 08:00 UTC \u2013 2024-05-02 09:'),
+    'first and last record time');
+  checkEqual(await page.textContent('#registry'), 'https://index.crates.io/', 'registry');
+  await shot('landing');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot('landing-dark');
+  await page.goto(`${site}/miri/list.html?outcome=ub`);
+  await listRows(page);
+  await shot('list-dark');
+});
+
+test('browse: landing, the build-failed list, a log with its header, and back',
+  async (page, site, _, shot) => {
+    await page.goto(`${site}/miri/`);
+    await page.click('#outcomes a[href="list.html?outcome=build-failed"]');
+    await page.waitForURL(`${site}/miri/list.html?outcome=build-failed`);
+    checkEqual(await listRows(page), [['broken', '0.0.1']], 'the build-failed list');
+    checkEqual(await page.title(), 'miri: build-failed (1)', 'list title');
+    check(await page.isVisible('ul.tabs a[aria-current="page"][data-outcome="build-failed"]'),
+      'the outcome is marked current');
+    await shot('list');
+    await page.click('#crates a.crate');
+    await page.waitForURL(`${site}/miri/logs/broken/0.0.1`);
+    await page.waitForFunction(() => document.getElementById('cah-outcome').textContent !== '\u2026');
+    checkEqual(await page.textContent('#cah-outcome'), 'build-failed', 'outcome in the header');
+    checkEqual(await page.title(), 'broken 0.0.1: build-failed \u2014 miri', 'log title');
+    const facts = await page.textContent('#cah-head');
+    for (const fact of ['toolchain nightly-2024-05-01 (rustc 1.80.0-nightly', '2024-05-02 08:',
+      'took 12.0 s', '90.0 MiB peak memory', 'engine unix:///var/run/docker.sock',
+      'MIRIFLAGS=-Zmiri-strict-provenance']) {
+      check(facts.includes(fact), `header facts have "${fact}": ${facts}`);
+    }
+    const links = await page.$$eval('#cah-head nav a', (as) => as.map((a) => a.href));
+    checkEqual(links, [`${site}/miri/index.html`, `${site}/miri/list.html?outcome=build-failed`,
+      `${site}/miri/raw/broken/0.0.1`, 'https://crates.io/crates/broken/0.0.1',
+      'https://docs.rs/broken/0.0.1'], 'header links');
+    check((await page.textContent('pre')).includes('cannot find value'), 'the log follows');
+    await shot('log');
+    await page.goBack();
+    await page.waitForURL(`${site}/miri/list.html?outcome=build-failed`);
+    checkEqual(await listRows(page), [['broken', '0.0.1']], 'back on the list');
+    await page.click('a[href="index.html"]');
+    await page.waitForURL(`${site}/miri/index.html`);
+  });
+
+test('log: the header of a UB log names its causes, and of a broken crate its reason',
+  async (page, site, _, shot) => {
+    await page.goto(`${site}/miri/logs/long-log/0.3.0`);
+    await page.waitForFunction(() => document.title.includes(': ub'));
+    const causes = await page.textContent('#cah-causes');
+    check(causes.includes('dangling pointer in helper-dep (maybe false positive); Stacked Borrows'),
+      `causes: ${causes}`);
+    await page.goto(`${site}/miri/logs/no-deps/0.2.0`);
+    await page.waitForFunction(() => document.title.includes(': broken'));
+    checkEqual(await page.textContent('#cah-causes'), 'no matching package named `gone` found',
+      'reason');
+    await shot('broken');
+  });
+
+test('list: a UB kind in the summary leads to its list', async (page, site, _, shot) => {
+  await page.goto(`${site}/miri/summary.html`);
+  await page.locator('svg.chart').nth(1).locator('a', { hasText: 'Stacked Borrows' }).click();
+  await page.waitForURL(`${site}/miri/list.html?outcome=ub&kind=Stacked%20Borrows`);
+  checkEqual(await listRows(page), [['smallvec', '1.11.0'], ['long-log', '0.3.0']], 'rows');
+  checkEqual(await page.textContent('#what'), 'ub: Stacked Borrows', 'heading');
+  await shot('kind');
+  await page.goto(`${site}/miri/summary.html`);
+  await page.locator('svg.chart').first().locator('a', { hasText: 'timed-out' }).click();
+  await page.waitForURL(`${site}/miri/list.html?outcome=timed-out`);
+  checkEqual(await listRows(page), [['slow-crate', '2.0.0']], 'the timed-out bar');
+});
+
+test('list: j/k move between crates and Enter opens the log', async (page, site) => {
+  await page.goto(`${site}/miri/list.html?outcome=passed`);
+  checkEqual(await listRows(page), [['meta', '1.0.0+build.5'], ['bytes', '1.5.0']].reverse(),
+    'most downloaded first');
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  await page.keyboard.press('ArrowDown');
+  checkEqual(await page.evaluate(() => document.activeElement.textContent), 'meta', 'focus');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${site}/miri/logs/meta/1.0.0%2Bbuild.5`);
+});
+
+test('list: an outcome no crate has, and one the site does not know', async (page, site) => {
+  await page.goto(`${site}/miri/list.html?outcome=error`);
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('error'));
+  check(!(await page.isVisible('#crates')), 'no table');
+  await page.goto(`${site}/miri/list.html?outcome=weird`);
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('weird'));
+});
+
+test('big: the list of 200,000 crates paints its first page within 1 s', async (page, site, _, shot) => {
+  const started = Date.now();
+  await page.goto(`${site}/big/list.html?outcome=passed`);
+  await page.waitForSelector('#crates:not([hidden]) tbody tr');
+  // The frame after the rows are in: navigation start to pixels, as the page saw it.
+  const painted = await page.evaluate(() => new Promise((resolve) =>
+    requestAnimationFrame(() => setTimeout(() => resolve(performance.now()), 0))));
+  const wall = Date.now() - started;
+  const count = await page.locator('#crates tbody tr').count();
+  checkEqual(count, 1000, 'rows on the first page');
+  const total = await page.textContent('#range');
+  console.log(`     first page of ${total}: painted ${painted.toFixed(0)} ms after navigation ` +
+    `(${wall} ms as the test saw it)`);
+  check(painted < 1000, `painted within 1 s (${painted.toFixed(0)} ms)`);
+  await shot('first-page');
+  await page.keyboard.press('n');
+  await page.waitForURL(`${site}/big/list.html?outcome=passed&page=2`);
+  await page.waitForSelector('#crates:not([hidden]) tbody tr');
+  checkEqual(await page.textContent('#crates tbody tr td'), '1,001', 'the second page starts at 1,001');
 });
 
 // --- the log pages ----------------------------------------------------------
@@ -207,7 +349,8 @@ test('missing log: 404 with the error page, links from the tool root', async (pa
 
 test('serve: content types of a bucket', async (page, site) => {
   const types = {};
-  for (const key of ['miri/', 'miri/ub', 'miri/403', 'miri/logs/bytes/1.5.0',
+  for (const key of ['miri/', 'miri/ub', 'miri/403', 'miri/list.html', 'miri/lists/ub/0.json',
+    'miri/logs/bytes/1.5.0',
     'miri/raw/bytes/1.5.0', 'miri/results/bytes/1.5.0.json', 'miri/raw.tar.xz']) {
     const response = await page.request.get(`${site}/${key}`);
     checkEqual(response.status(), 200, key);
@@ -217,6 +360,8 @@ test('serve: content types of a bucket', async (page, site) => {
     'miri/': 'text/html; charset=utf-8',
     'miri/ub': 'text/html; charset=utf-8',
     'miri/403': 'text/html; charset=utf-8',
+    'miri/list.html': 'text/html; charset=utf-8',
+    'miri/lists/ub/0.json': 'application/json',
     'miri/logs/bytes/1.5.0': 'text/html; charset=utf-8',
     'miri/raw/bytes/1.5.0': 'text/plain; charset=utf-8',
     'miri/results/bytes/1.5.0.json': 'application/json',
@@ -268,6 +413,9 @@ async function main() {
   let browser;
   try {
     execFileSync(fixture, [store], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (selected.some((t) => t.name.startsWith('big:'))) {
+      execFileSync(fixture, ['--synthetic', '200000', store], { stdio: ['ignore', 'ignore', 'inherit'] });
+    }
     const serving = await startServer(store);
     server = serving.server;
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
