@@ -24,6 +24,7 @@ int run(int argc, char** argv) {
   cli::add_sync_command(app, exit_status);
   cli::add_serve_command(app, exit_status);
   cli::add_prepare_command(app, exit_status);
+  cli::add_compare_command(app, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
