@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -102,7 +103,10 @@ class RunCompareTest : public ::testing::Test {
     fs::remove_all(scratch_);
     fs::create_directories(scratch_);
   }
-  void TearDown() override { fs::remove_all(scratch_); }
+  // CAH_KEEP_SCRATCH=1 keeps the store, to look at the pages.
+  void TearDown() override {
+    if (std::getenv("CAH_KEEP_SCRATCH") == nullptr) fs::remove_all(scratch_);
+  }
 
   sandbox::CommandOutput crater(std::vector<std::string> args, std::chrono::seconds timeout) {
     args.insert(args.begin(), CAH_BINARY);
