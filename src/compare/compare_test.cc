@@ -213,6 +213,7 @@ TEST_F(CompareTest, ClassifiesTheCratesBothRanAtOneVersion) {
   EXPECT_NE(page.find("<div class=\"line diff\" id=\"diff-b\"><i>2</i>test t ... FAILED</div>"),
             std::string::npos);
   EXPECT_NE(page.find("href=\"../../../before/logs/reg/1.0.0\""), std::string::npos);
+  EXPECT_NE(page.find("href=\"../index.html\""), std::string::npos);
   EXPECT_NE(page.find("data-category=\"regressed\""), std::string::npos);
   EXPECT_FALSE(store_->head(crate_page_key("before", "after", "same", "1.0.0")));
 }

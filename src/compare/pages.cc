@@ -198,7 +198,7 @@ std::string crate_page(const Run& a, const Run& b, const Comparison& comparison,
       comparison.crate + " " + comparison.version + ": " + a.name + " \u2192 " + b.name;
   std::string html = report::page_head(title, kCrateCss);
   html += "<main><h1>" + escape_html(title) + "</h1>\n";
-  html += "<p class=\"links\"><a href=\"../../index.html\">all crates</a><a href=\"" +
+  html += "<p class=\"links\"><a href=\"../index.html\">all crates</a><a href=\"" +
           log_href(3, a.name, comparison) + "\">A log</a>";
   if (same_store) html += "<a href=\"" + log_href(3, b.name, comparison) + "\">B log</a>";
   html += "</p>\n<p id=\"category\" data-category=\"" +
