@@ -7,9 +7,10 @@ namespace {
 
 using result::Outcome;
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kNames = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kNames = {{
     {"regressed", "Regressed"},
     {"fixed", "Fixed"},
+    {"flaky", "Flaky"},
     {"new-ub", "New UB"},
     {"ub-gone", "UB gone"},
     {"ub-changed", "UB changed"},

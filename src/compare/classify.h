@@ -2,7 +2,8 @@
 // How a crate fared in run B against run A, in one word. Each crate gets
 // one category, the first that fits in this order: broken-or-error (in
 // only one run), regressed, fixed, new-ub, ub-gone, ub-changed,
-// failed-differently, unchanged (docs/compare.md).
+// failed-differently, unchanged (docs/compare.md); a regressed or fixed
+// crate whose outcome changes when run again is flaky (compare --retry).
 
 #include <array>
 #include <cstdint>
@@ -16,8 +17,11 @@
 namespace compare {
 
 enum class Category : uint8_t {
-  kRegressed,          // passed in A; failed (build, test, UB, time, memory) in B
-  kFixed,              // the reverse
+  kRegressed,  // passed in A; failed (build, test, UB, time, memory) in B
+  kFixed,      // the reverse
+  /// Regressed or fixed at first, but a run's outcome changed when the
+  /// crate ran again (compare --retry): not a change of the tool.
+  kFlaky,
   kNewUb,              // failed without UB in A, UB in B
   kUbGone,             // the reverse
   kUbChanged,          // UB in both, of different kinds
@@ -26,18 +30,15 @@ enum class Category : uint8_t {
   kUnchanged,
 };
 
-inline constexpr std::array<Category, 8> kCategories = {
-    Category::kRegressed,
-    Category::kFixed,
-    Category::kNewUb,
-    Category::kUbGone,
-    Category::kUbChanged,
-    Category::kBrokenOrError,
-    Category::kFailedDifferently,
+inline constexpr std::array<Category, 9> kCategories = {
+    Category::kRegressed,     Category::kFixed,
+    Category::kFlaky,         Category::kNewUb,
+    Category::kUbGone,        Category::kUbChanged,
+    Category::kBrokenOrError, Category::kFailedDifferently,
     Category::kUnchanged,
 };
 
-/// "regressed", "fixed", "new-ub", "ub-gone", "ub-changed",
+/// "regressed", "fixed", "flaky", "new-ub", "ub-gone", "ub-changed",
 /// "broken-or-error", "failed-differently", "unchanged".
 std::string_view category_name(Category category);
 std::optional<Category> category_from_name(std::string_view name);

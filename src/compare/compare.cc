@@ -13,6 +13,7 @@ namespace {
 
 using nlohmann::json;
 using publish::Stamp;
+using result::Outcome;
 
 /// "NAME/VERSION" -> stamp of every result record of `run`.
 std::map<std::string, Stamp, std::less<>> records_of(store::Store& store, std::string_view run) {
@@ -36,6 +37,22 @@ Side side_of(const result::Record& record) {
 
 json stamp_json(const Stamp& stamp) { return {stamp.size, stamp.modified_ms}; }
 Stamp stamp_from(const json& in) { return {in[0].get<uint64_t>(), in[1].get<int64_t>()}; }
+
+json outcomes_json(const std::vector<result::Outcome>& outcomes) {
+  json out = json::array();
+  for (const result::Outcome outcome : outcomes) out.push_back(result::outcome_name(outcome));
+  return out;
+}
+
+std::vector<result::Outcome> outcomes_from(const json& in) {
+  std::vector<result::Outcome> out;
+  for (const json& name : in) {
+    const auto outcome = result::outcome_from_name(name.get<std::string>());
+    if (!outcome) throw std::runtime_error("bad outcome");
+    out.push_back(*outcome);
+  }
+  return out;
+}
 
 json side_json(const Side& side) {
   return {{"outcome", result::outcome_name(side.outcome)}, {"kinds", side.kinds}};
@@ -93,6 +110,8 @@ State load_state(store::Store& store, const std::string& key, const CompareOptio
       const auto category = category_from_name(value.at("category").get<std::string>());
       if (!category) return {.a = {.name = options.a}, .b = {.name = options.b}};
       comparison.category = *category;
+      comparison.retries_a = outcomes_from(value.value("retries_a", json::array()));
+      comparison.retries_b = outcomes_from(value.value("retries_b", json::array()));
       if (!value.at("first_difference").is_null()) {
         comparison.first_difference = value.at("first_difference").get<size_t>();
       }
@@ -117,6 +136,8 @@ void save_state(store::Store& store, const std::string& key, const State& state)
         {"first_difference", c.first_difference ? json(*c.first_difference) : json(nullptr)},
         {"stamp_a", stamp_json(c.stamp_a)},
         {"stamp_b", stamp_json(c.stamp_b)},
+        {"retries_a", outcomes_json(c.retries_a)},
+        {"retries_b", outcomes_json(c.retries_b)},
     };
   }
   const json out = {{"version", kCompareVersion},
@@ -134,7 +155,48 @@ void check_run_name(std::string_view name) {
   }
 }
 
+/// Runs the crates newly regressed or fixed again on both sides; a crate
+/// whose outcome on one side is not always the same is flaky.
+void retry(store::Store& store_a, store::Store& store_b, const CompareOptions& options,
+           const State& state, const std::vector<Comparison*>& fresh, CompareStats& stats) {
+  std::vector<Comparison*> changed;
+  std::vector<std::pair<std::string, std::string>> crates;
+  for (Comparison* c : fresh) {
+    if (c->category != Category::kRegressed && c->category != Category::kFixed) continue;
+    changed.push_back(c);
+    crates.emplace_back(c->crate, c->version);
+  }
+  if (changed.empty() || options.retry == 0 || !options.run_again) return;
+  stats.retried = changed.size();
+  for (unsigned attempt = 1; attempt <= options.retry; ++attempt) {
+    for (const bool side_b : {false, true}) {
+      const Run& run = side_b ? state.b : state.a;
+      store::Store& store = side_b ? store_b : store_a;
+      const std::string again = retry_name(run.name, attempt);
+      options.run_again(run, again, side_b, crates);
+      for (Comparison* c : changed) {
+        const std::optional<std::string> text =
+            store.get(result::result_key(again, c->crate, c->version));
+        if (!text) continue;  // the retry could not run it: nothing learnt
+        (side_b ? c->retries_b : c->retries_a).push_back(result::parse_record(*text).outcome);
+      }
+    }
+  }
+  for (Comparison* c : changed) {
+    const auto varies = [](Outcome first, const std::vector<Outcome>& again) {
+      return std::any_of(again.begin(), again.end(), [&](Outcome o) { return o != first; });
+    };
+    if (varies(c->a.outcome, c->retries_a) || varies(c->b.outcome, c->retries_b)) {
+      c->category = Category::kFlaky;
+    }
+  }
+}
+
 }  // namespace
+
+std::string retry_name(std::string_view run, unsigned attempt) {
+  return std::string(run) + "~retry" + std::to_string(attempt);
+}
 
 std::string compare_prefix(std::string_view a, std::string_view b) {
   return "compare/" + std::string(a) + ".." + std::string(b) + "/";
@@ -158,6 +220,7 @@ CompareStats compare_runs(store::Store& store_a, store::Store& store_b,
   State old = load_state(store_a, state_key, options);
   State state{.a = old.a, .b = old.b};
   CompareStats stats;
+  std::vector<std::string> fresh_keys;  // compared now, and changed
 
   for (const auto& [key, stamp_a] : records_a) {
     const auto found_b = records_b.find(key);
@@ -193,25 +256,30 @@ CompareStats compare_runs(store::Store& store_a, store::Store& store_b,
     };
     comparison.category = classify(comparison.a, comparison.b);
     ++stats.compared;
-    const std::string page_key =
-        crate_page_key(options.a, options.b, comparison.crate, comparison.version);
     if (comparison.category != Category::kUnchanged) {
-      const LogLines log_a =
-          read_log_lines(store_a, result::raw_key(options.a, comparison.crate, comparison.version),
-                         options.max_log_lines);
-      const LogLines log_b =
-          read_log_lines(store_b, result::raw_key(options.b, comparison.crate, comparison.version),
-                         options.max_log_lines);
-      comparison.first_difference = first_difference(log_a.lines, log_b.lines);
-      store_a.put(page_key, crate_page(state.a, state.b, comparison, log_a, log_b, same_store),
-                  store::kHtmlType);
-      ++stats.pages;
+      fresh_keys.push_back(key);
     } else if (const auto previous = old.entries.find(key);
                previous != old.entries.end() && previous->second.category != Category::kUnchanged) {
-      store_a.remove(page_key);
+      store_a.remove(crate_page_key(options.a, options.b, comparison.crate, comparison.version));
     }
     old.entries.erase(key);
     state.entries.emplace(key, std::move(comparison));
+  }
+  std::vector<Comparison*> fresh;
+  for (const std::string& key : fresh_keys) fresh.push_back(&state.entries.at(key));
+  retry(store_a, store_b, options, state, fresh, stats);
+  for (Comparison* comparison : fresh) {
+    const LogLines log_a =
+        read_log_lines(store_a, result::raw_key(options.a, comparison->crate, comparison->version),
+                       options.max_log_lines);
+    const LogLines log_b =
+        read_log_lines(store_b, result::raw_key(options.b, comparison->crate, comparison->version),
+                       options.max_log_lines);
+    comparison->first_difference = first_difference(log_a.lines, log_b.lines);
+    store_a.put(crate_page_key(options.a, options.b, comparison->crate, comparison->version),
+                crate_page(state.a, state.b, *comparison, log_a, log_b, same_store),
+                store::kHtmlType);
+    ++stats.pages;
   }
   // Crates no longer in both runs lose their pages.
   for (const auto& [key, gone] : old.entries) {

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,6 +43,9 @@ struct Comparison {
   std::optional<size_t> first_difference;
   publish::Stamp stamp_a;
   publish::Stamp stamp_b;
+  /// The outcomes of the runs again (compare --retry), on each side.
+  std::vector<result::Outcome> retries_a;
+  std::vector<result::Outcome> retries_b;
   uint64_t downloads = 0;  // filled when the pages are written
 };
 
@@ -53,6 +57,13 @@ struct Run {
   std::string toolchain;
 };
 
+/// Runs `crates` (name, version) once more as run `again`, with the tool
+/// and toolchain `run` ran with, into the store that holds `run`: its
+/// records are then at `again`/results/. `side_b`: the run is B.
+using RunAgain =
+    std::function<void(const Run& run, const std::string& again, bool side_b,
+                       const std::vector<std::pair<std::string, std::string>>& crates)>;
+
 struct CompareOptions {
   std::string a;
   std::string b;
@@ -60,6 +71,10 @@ struct CompareOptions {
   bool force = false;
   /// Lines of each log kept on a side-by-side page.
   size_t max_log_lines = 20000;
+  /// Each crate newly regressed or fixed runs this many more times on each
+  /// side (`run_again`); one whose outcome changes on a side is flaky.
+  unsigned retry = 0;
+  RunAgain run_again;
 };
 
 struct CompareStats {
@@ -67,11 +82,14 @@ struct CompareStats {
   size_t reused = 0;    // taken from the state, no request made
   size_t compared = 0;  // records read and classified
   size_t pages = 0;     // side-by-side pages written
+  size_t retried = 0;   // crates run again
   std::map<Category, size_t> counts;
 };
 
 /// "compare/A..B/".
 std::string compare_prefix(std::string_view a, std::string_view b);
+/// "RUN~retryN": where the Nth retry of a run's crates is stored.
+std::string retry_name(std::string_view run, unsigned attempt);
 /// "compare/A..B/NAME/VERSION.html".
 std::string crate_page_key(std::string_view a, std::string_view b, std::string_view crate,
                            std::string_view version);

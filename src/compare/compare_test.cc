@@ -264,6 +264,56 @@ TEST_F(CompareTest, RunBInAnotherStoreIsComparedButNotLinked) {
   EXPECT_NE(page.find("id=\"diff-b\"><i>2</i>c</div>"), std::string::npos);
 }
 
+TEST_F(CompareTest, ACrateWhoseOutcomeChangesWhenRunAgainIsFlaky) {
+  add("before", "real", Outcome::kPassed, "ok\n");
+  add("after", "real", Outcome::kTestFailed, "FAILED\n");
+  add("before", "flaky", Outcome::kPassed, "ok\n");
+  add("after", "flaky", Outcome::kTestFailed, "FAILED\n");
+  add("before", "fixed", Outcome::kBuildFailed, "error\n");
+  add("after", "fixed", Outcome::kPassed, "ok\n");
+  add("before", "same", Outcome::kPassed, "ok\n");
+  add("after", "same", Outcome::kPassed, "ok\n");
+  // The crates run again: "flaky" passes on B's second retry.
+  std::vector<std::string> calls;
+  const RunAgain run_again = [&](const compare::Run& run, const std::string& again, bool side_b,
+                                 const std::vector<std::pair<std::string, std::string>>& crates) {
+    EXPECT_EQ(run.name, side_b ? "after" : "before");
+    EXPECT_EQ(run.identity.tool, "miri");
+    std::string names;
+    for (const auto& [crate, version] : crates) {
+      names += crate + "@" + version + " ";
+      Outcome outcome = side_b ? (crate == "fixed" ? Outcome::kPassed : Outcome::kTestFailed)
+                               : (crate == "fixed" ? Outcome::kBuildFailed : Outcome::kPassed);
+      if (crate == "flaky" && again == "after~retry2") outcome = Outcome::kPassed;
+      add(*store_, again, crate, version, outcome, "again\n");
+    }
+    calls.push_back(again + ": " + names);
+  };
+  const CompareStats stats = compare_runs(
+      *store_, *store_, {.a = "before", .b = "after", .retry = 2, .run_again = run_again}, {});
+  EXPECT_EQ(calls, (Names{"before~retry1: fixed@1.0.0 flaky@1.0.0 real@1.0.0 ",
+                          "after~retry1: fixed@1.0.0 flaky@1.0.0 real@1.0.0 ",
+                          "before~retry2: fixed@1.0.0 flaky@1.0.0 real@1.0.0 ",
+                          "after~retry2: fixed@1.0.0 flaky@1.0.0 real@1.0.0 "}));
+  EXPECT_EQ(stats.retried, 3u);
+  const json out = compare_json();
+  EXPECT_EQ(crates(out["crates"]["flaky"]), Names{"flaky"});
+  EXPECT_EQ(crates(out["crates"]["regressed"]), Names{"real"});
+  EXPECT_EQ(crates(out["crates"]["fixed"]), Names{"fixed"});
+  EXPECT_EQ(out["crates"]["flaky"][0]["b"]["retries"], json::array({"test-failed", "passed"}));
+  EXPECT_NE(store_->get(crate_page_key("before", "after", "flaky", "1.0.0"))
+                .value_or("")
+                .find("data-category=\"flaky\""),
+            std::string::npos);
+
+  // Comparing again runs nothing again: the state remembers.
+  calls.clear();
+  compare_runs(*store_, *store_, {.a = "before", .b = "after", .retry = 2, .run_again = run_again},
+               {});
+  EXPECT_TRUE(calls.empty());
+  EXPECT_EQ(crates(compare_json()["crates"]["flaky"]), Names{"flaky"});
+}
+
 TEST_F(CompareTest, RunNamesAreOnePathSegment) {
   EXPECT_THROW(compare_runs(*store_, *store_, {.a = "../x", .b = "after"}, {}),
                std::invalid_argument);

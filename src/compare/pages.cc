@@ -107,8 +107,24 @@ std::string runs_table(const Run& a, const Run& b) {
   return html;
 }
 
-json side_json(const Side& side) {
-  return {{"outcome", result::outcome_name(side.outcome)}, {"kinds", side.kinds}};
+json side_json(const Side& side, const std::vector<result::Outcome>& retries) {
+  json out = {{"outcome", result::outcome_name(side.outcome)}, {"kinds", side.kinds}};
+  if (!retries.empty()) {
+    json again = json::array();
+    for (const result::Outcome outcome : retries) again.push_back(result::outcome_name(outcome));
+    out["retries"] = std::move(again);
+  }
+  return out;
+}
+
+/// ", run again: passed, test failed" when the crate ran again.
+std::string retries_html(const std::vector<result::Outcome>& retries) {
+  if (retries.empty()) return {};
+  std::string html = " <span class=\"dim retries\">(again:";
+  for (const result::Outcome outcome : retries) {
+    html += " " + escape_html(result::outcome_label(outcome));
+  }
+  return html + ")</span>";
 }
 
 }  // namespace
@@ -147,7 +163,8 @@ std::string index_page(const Run& a, const Run& b,
               crate_page_href(*c) + "\">" + escape_html(c->crate) + " <span class=\"dim\">" +
               escape_html(c->version) + "</span></a></td>";
       html += "<td class=\"n\">" + downloads_text(c->downloads) + "</td>";
-      html += "<td>" + side_html(c->a) + "</td><td class=\"b\">" + side_html(c->b) + "</td>";
+      html += "<td>" + side_html(c->a) + retries_html(c->retries_a) + "</td><td class=\"b\">" +
+              side_html(c->b) + retries_html(c->retries_b) + "</td>";
       html += "<td class=\"links\"><a href=\"" + log_href(2, a.name, *c) + "\">A log</a>";
       if (same_store) html += "<a href=\"" + log_href(2, b.name, *c) + "\">B log</a>";
       html += "</td></tr>\n";
@@ -179,8 +196,11 @@ json comparison_json(const Run& a, const Run& b,
     const std::string name(category_name(c->category));
     counts[name] = counts[name].get<size_t>() + 1;
     json entry = {
-        {"crate", c->crate},    {"version", c->version}, {"downloads", c->downloads},
-        {"a", side_json(c->a)}, {"b", side_json(c->b)},
+        {"crate", c->crate},
+        {"version", c->version},
+        {"downloads", c->downloads},
+        {"a", side_json(c->a, c->retries_a)},
+        {"b", side_json(c->b, c->retries_b)},
     };
     if (c->category != Category::kUnchanged) {
       entry["page"] = crate_page_href(*c);
@@ -204,7 +224,8 @@ std::string crate_page(const Run& a, const Run& b, const Comparison& comparison,
   html += "</p>\n<p id=\"category\" data-category=\"" +
           std::string(category_name(comparison.category)) + "\">" +
           std::string(category_label(comparison.category)) + ": " + side_html(comparison.a) +
-          " \u2192 " + side_html(comparison.b) + "</p>\n";
+          retries_html(comparison.retries_a) + " \u2192 " + side_html(comparison.b) +
+          retries_html(comparison.retries_b) + "</p>\n";
   html += "<p id=\"difference\">";
   html += comparison.first_difference
               ? "The logs first differ at line " +
