@@ -99,7 +99,9 @@ std::vector<std::string> crates_of(const json& list) {
 class RunCompareTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    scratch_ = fs::temp_directory_path() / ("cah-run-compare-" + std::to_string(getpid()));
+    scratch_ = fs::temp_directory_path() /
+               ("cah-run-compare-" + std::to_string(getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(scratch_);
     fs::create_directories(scratch_);
   }
@@ -112,13 +114,27 @@ class RunCompareTest : public ::testing::Test {
     args.insert(args.begin(), CAH_BINARY);
     return sandbox::run_to_end(args, timeout);
   }
-  sandbox::CommandOutput run(const std::string& tool, const std::string& name) {
-    return crater(
-        {"run", "--tool", tool, "--name", name, "--tools", (scratch_ / "tools.toml").string(),
-         "--registry", (scratch_ / "registry").string(), "--store", store_url(), "--cache",
-         (scratch_ / "cache").string(), "--worker-prefix",
-         "cah-compare-" + std::to_string(getpid()), "--jobs", "2", "--memory-limit-gb", "2"},
-        std::chrono::seconds(900));
+  /// What every `run` is given, here and in compare's retries.
+  std::vector<std::string> run_args() const {
+    return {"--tools",
+            (scratch_ / "tools.toml").string(),
+            "--registry",
+            (scratch_ / "registry").string(),
+            "--cache",
+            (scratch_ / "cache").string(),
+            "--worker-prefix",
+            "cah-compare-" + std::to_string(getpid()),
+            "--jobs",
+            "2",
+            "--memory-limit-gb",
+            "2"};
+  }
+  sandbox::CommandOutput run(const std::string& tool, const std::string& name,
+                             const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{"run", "--tool", tool, "--name", name, "--store", store_url()};
+    for (const std::string& arg : run_args()) args.push_back(arg);
+    for (const std::string& arg : extra) args.push_back(arg);
+    return crater(args, std::chrono::seconds(900));
   }
   std::string store_url() const { return "file://" + (scratch_ / "store").string(); }
 
@@ -192,6 +208,53 @@ TEST_F(RunCompareTest, TwoVariantsOfAToolCompared) {
   EXPECT_NE(again.out.find("8 crates both ran (0 compared, 8 unchanged since last time)"),
             std::string::npos)
       << again.out;
+}
+
+// A crate that fails one time in eight under --cfg cah_strict (a byte of
+// /dev/urandom) is flaky, not regressed, when compare runs it again; a
+// crate that always fails under the flag stays regressed.
+TEST_F(RunCompareTest, RetriesTellAFlakyCrateFromARegression) {
+  write_file(scratch_ / "tools.toml", kTools);
+  const fs::path registry = scratch_ / "registry";
+  add_crate(registry, "cmp-regress", "#[cfg(cah_strict)]\ncompile_error!(\"strict\");\n");
+  add_crate(
+      registry, "cmp-flaky",
+      "#[cfg(test)]\nmod tests {\n    use std::io::Read;\n    #[test]\n    fn t() {\n"
+      "        let mut byte = [0u8; 1];\n"
+      "        std::fs::File::open(\"/dev/urandom\").unwrap().read_exact(&mut byte).unwrap();\n"
+      "        eprintln!(\"random byte {}\", byte[0]);\n"
+      "        if cfg!(cah_strict) { assert!(byte[0] % 8 != 0, \"one time in eight\"); }\n"
+      "    }\n}\n");
+  ASSERT_TRUE(run("cmp-base", "before").status.success());
+  ASSERT_TRUE(run("cmp-strict", "after").status.success());
+  // Until the strict run of cmp-flaky happens to fail: then it looks regressed.
+  const fs::path record = scratch_ / "store/after/results/cmp-flaky/0.1.0.json";
+  write_file(scratch_ / "flaky.txt", "cmp-flaky\n");
+  for (int i = 0; i < 80 && json::parse(read_file(record))["outcome"] == "passed"; ++i) {
+    ASSERT_TRUE(
+        run("cmp-strict", "after", {"--crate-list", (scratch_ / "flaky.txt").string(), "--rerun"})
+            .status.success());
+  }
+  ASSERT_EQ(json::parse(read_file(record))["outcome"], "test-failed");
+
+  // Three more runs on each side: the strict ones pass 7 times in 8.
+  std::vector<std::string> args{"compare",   "before",  "after", "--store",
+                                store_url(), "--retry", "3",     "--"};
+  for (const std::string& arg : run_args()) args.push_back(arg);
+  const sandbox::CommandOutput compared = crater(args, std::chrono::seconds(900));
+  ASSERT_TRUE(compared.status.success()) << compared.err << compared.out;
+  EXPECT_NE(compared.out.find("2 regressed or fixed crates ran 3 more times on each side"),
+            std::string::npos)
+      << compared.out;
+  const json out = json::parse(read_file(scratch_ / "store/compare/before..after/compare.json"));
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(crates_of(out["crates"]["flaky"]), Names{"cmp-flaky"}) << out.dump(1);
+  EXPECT_EQ(crates_of(out["crates"]["regressed"]), Names{"cmp-regress"});
+  EXPECT_EQ(out["crates"]["regressed"][0]["b"]["retries"],
+            json::array({"build-failed", "build-failed", "build-failed"}));
+  EXPECT_EQ(out["crates"]["flaky"][0]["a"]["retries"], json::array({"passed", "passed", "passed"}));
+  // Each retry is a run of its own, beside the two.
+  EXPECT_TRUE(fs::exists(scratch_ / "store/after~retry3/results/cmp-flaky/0.1.0.json"));
 }
 
 }  // namespace
