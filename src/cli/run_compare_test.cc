@@ -169,6 +169,12 @@ TEST_F(RunCompareTest, TwoVariantsOfAToolCompared) {
   EXPECT_EQ(record["toolchain_commit"].get<std::string>().size(), 40u) << record.dump();
   EXPECT_FALSE(fs::exists(scratch_ / "store/cmp-strict"));
   EXPECT_TRUE(fs::exists(scratch_ / "store/after/index.html"));
+  // sync finds the run by its name too.
+  const sandbox::CommandOutput synced = crater({"sync", "--name", "after", "--store", store_url(),
+                                                "--no-archives", "--registry", registry.string()},
+                                               std::chrono::seconds(120));
+  ASSERT_TRUE(synced.status.success()) << synced.err;
+  EXPECT_NE(synced.out.find("after: 8 results, 8 unchanged"), std::string::npos) << synced.out;
 
   const sandbox::CommandOutput compared =
       crater({"compare", "before", "after", "--store", store_url()}, std::chrono::seconds(120));

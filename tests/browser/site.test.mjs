@@ -239,7 +239,7 @@ test('compare: counts, and lists most downloaded first', async (page, site, _, s
   const counts = await page.$$eval('#counts tr', (rows) =>
     Object.fromEntries(rows.map((r) => [r.dataset.category, r.lastElementChild.textContent])));
   checkEqual(counts, {
-    regressed: '1', fixed: '1', 'new-ub': '1', 'ub-gone': '0', 'ub-changed': '0',
+    regressed: '1', fixed: '1', flaky: '0', 'new-ub': '1', 'ub-gone': '0', 'ub-changed': '0',
     'broken-or-error': '0', 'failed-differently': '0', unchanged: '1',
   }, 'counts');
   const lists = await page.$$eval('section', (sections) =>
