@@ -13,6 +13,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "catalogue/snapshot.h"
 #include "cli/commands.h"
@@ -110,13 +111,6 @@ int compare_runs(const CompareOptions& options) {
     other = store::open_store(options.store_b);
   }
   store::Store& store_b = other ? *other : *store;
-  for (const auto& [run, in] : {std::pair{&options.a, store.get()}, {&options.b, &store_b}}) {
-    if (in->list(result::results_prefix(*run)).empty()) {
-      std::fprintf(stderr, "crater-at-home: error: no results of run '%s' in %s\n", run->c_str(),
-                   in->url().c_str());
-      return 1;
-    }
-  }
   const compare::CompareStats stats = compare::compare_runs(*store, store_b,
                                                             {.a = options.a,
                                                              .b = options.b,

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include "compare/log_lines.h"
 #include "compare/pages.h"
@@ -217,9 +218,16 @@ CompareStats compare_runs(store::Store& store_a, store::Store& store_b,
   const std::string state_key = prefix + "state.json";
   const auto records_a = records_of(store_a, options.a);
   const auto records_b = records_of(store_b, options.b);
+  // A misspelt name: say so rather than write an empty comparison.
+  for (const auto& [name, records, store] :
+       {std::tuple{&options.a, &records_a, &store_a}, {&options.b, &records_b, &store_b}}) {
+    if (records->empty()) {
+      throw std::runtime_error("no results of run '" + *name + "' in " + store->url());
+    }
+  }
   State old = load_state(store_a, state_key, options);
   State state{.a = old.a, .b = old.b};
-  CompareStats stats;
+  CompareStats stats{.records_a = records_a.size(), .records_b = records_b.size()};
   std::vector<std::string> fresh_keys;  // compared now, and changed
 
   for (const auto& [key, stamp_a] : records_a) {

@@ -78,6 +78,8 @@ struct CompareOptions {
 };
 
 struct CompareStats {
+  size_t records_a = 0;  // result records of each run
+  size_t records_b = 0;
   size_t common = 0;    // crate versions both runs ran
   size_t reused = 0;    // taken from the state, no request made
   size_t compared = 0;  // records read and classified
@@ -97,7 +99,8 @@ std::string crate_page_key(std::string_view a, std::string_view b, std::string_v
 /// `store_a` holds run A and receives the comparison; `store_b` holds run
 /// B and may be the same store. `downloads` ranks the lists. Throws
 /// std::invalid_argument for a run name that is not one path segment,
-/// store::StoreError if a store fails.
+/// std::runtime_error if a run has no results, store::StoreError if a
+/// store fails.
 CompareStats compare_runs(store::Store& store_a, store::Store& store_b,
                           const CompareOptions& options,
                           const std::map<std::string, uint64_t, std::less<>>& downloads);

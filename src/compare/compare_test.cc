@@ -314,6 +314,13 @@ TEST_F(CompareTest, ACrateWhoseOutcomeChangesWhenRunAgainIsFlaky) {
   EXPECT_EQ(crates(compare_json()["crates"]["flaky"]), Names{"flaky"});
 }
 
+TEST_F(CompareTest, ARunWithoutResultsIsAnErrorAndNothingIsWritten) {
+  add("before", "a", Outcome::kPassed, "ok\n");
+  EXPECT_THROW(compare_runs(*store_, *store_, {.a = "before", .b = "aftr"}, {}),
+               std::runtime_error);
+  EXPECT_TRUE(store_->list("compare/").empty());
+}
+
 TEST_F(CompareTest, RunNamesAreOnePathSegment) {
   EXPECT_THROW(compare_runs(*store_, *store_, {.a = "../x", .b = "after"}, {}),
                std::invalid_argument);
