@@ -15,5 +15,6 @@ void add_run_command(CLI::App& app, int& exit_status);
 void add_sync_command(CLI::App& app, int& exit_status);
 void add_serve_command(CLI::App& app, int& exit_status);
 void add_prepare_command(CLI::App& app, int& exit_status);
+void add_compare_command(CLI::App& app, int& exit_status);
 
 }  // namespace cli

@@ -112,6 +112,7 @@ const std::vector<Rule>& rules() {
       {"--crate-list", [] { return regular_file(); }},
       {"--port", [] { return whole_number(0, 65535, "0: any free port"); }},
       {"--tool", [] { return non_empty("a tool's name from tools.toml"); }},
+      {"--name", [] { return non_empty("the run's name, under which its results are stored"); }},
       {"--tools", [] { return regular_file(); }},
       {"--registry", [] { return non_empty("crates-io, or the path of a local registry"); }},
       {"--db-dump", [] { return non_empty("a file or a URL"); }},

@@ -82,6 +82,7 @@ const std::vector<std::string> kText = {""};
 /// an empty list. An option missing here fails the test: add its range.
 const std::map<std::string, std::vector<std::string>> kBadValues = {
     {"--jobs", kCount},
+    {"--name", {""}},
     {"--prepare-jobs", kCount},
     {"--pids-limit", {"-1", "0", "15", "4194305", "abc", ""}},
     {"--memory-limit-gb", kPositiveReal},

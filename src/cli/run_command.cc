@@ -27,6 +27,7 @@
 #include "publish/publish.h"
 #include "queue/plan.h"
 #include "queue/progress.h"
+#include "queue/run_identity.h"
 #include "queue/scheduler.h"
 #include "queue/tool_setup.h"
 #include "registry/download.h"
@@ -53,6 +54,9 @@ struct RunOptions {
   CatalogueSource source;
   SelectionOptions selection;
   std::string tool;
+  /// Where results are stored (N/raw, N/logs, N/results); the tool's name
+  /// when empty.
+  std::string name;
   std::string tools_file;
   size_t jobs = std::max(1U, std::thread::hardware_concurrency());
   double memory_limit_gb = 8;
@@ -225,6 +229,7 @@ int run(const RunOptions& options) {
   const tools::ToolSet tools = tools::ToolSet::load(
       options.tools_file.empty() ? tools::default_tools_path() : fs::path(options.tools_file));
   const tools::Tool& tool = tools.get(options.tool);
+  const std::string run_name = options.name.empty() ? options.tool : options.name;
   const prepare::RegistrySource source = prepare::parse_registry(options.source.registry);
   if (!options.contact.empty()) setenv("CAH_CONTACT", options.contact.c_str(), 1);
 
@@ -240,7 +245,7 @@ int run(const RunOptions& options) {
       duration_option(options.prepare_timeout, "--prepare-timeout");
 
   auto store = store::open_store(options.source.store_url());
-  store->remove_stale_temporaries(options.tool + "/");
+  store->remove_stale_temporaries(run_name + "/");
 
   // Which crates: the selection, less what is fresh or ignored.
   std::vector<std::string> notes;
@@ -256,7 +261,7 @@ int run(const RunOptions& options) {
     std::fprintf(stderr, "crater-at-home: error: %s\n", error.c_str());
   }
   queue::PlanOptions plan_options{
-      .tool = options.tool,
+      .tool = run_name,
       .rerun = options.rerun,
       .rerun_older_than =
           std::chrono::hours(static_cast<int64_t>(options.rerun_older_than_days * 24)),
@@ -360,8 +365,10 @@ int run(const RunOptions& options) {
   progress.set_level(log_level(options));
   queue::Scheduler scheduler(
       {
-          .tool_name = options.tool,
+          .tool_name = run_name,
           .tool = tool,
+          .identity =
+              plan.to_run.empty() ? result::RunIdentity{} : queue::describe_run(tool, toolchain),
           .job_settings = settings,
           .workers = options.jobs,
           .inbox = inbox,
@@ -382,7 +389,7 @@ int run(const RunOptions& options) {
     std::map<std::string, uint64_t, std::less<>> downloads;
     for (const catalogue::Crate& crate : catalogue.crates())
       downloads[crate.name] = crate.downloads;
-    const publish::SyncStats synced = publish::sync_tool(*store, {.tool = options.tool}, downloads);
+    const publish::SyncStats synced = publish::sync_tool(*store, {.tool = run_name}, downloads);
     std::fprintf(stderr, "crater-at-home: site updated (%zu results, %zu diagnosed)\n",
                  synced.results, synced.diagnosed);
   }
@@ -390,7 +397,7 @@ int run(const RunOptions& options) {
   std::fprintf(stdout, "%s", describe_preparation(result.preparation).c_str());
   std::fprintf(stdout, "%s", describe_cpu(plan.to_run.size()).c_str());
   std::fprintf(stdout, "results: %s/%s/ (raw/, logs/, results/)\n", store->url().c_str(),
-               options.tool.c_str());
+               run_name.c_str());
   if (result.interrupted) {
     std::fprintf(stderr,
                  "crater-at-home: stopped; crates in flight left nothing behind and run again "
@@ -408,6 +415,8 @@ void add_run_command(CLI::App& app, int& exit_status) {
   auto options = std::make_shared<RunOptions>();
   command->add_option("--tool", options->tool, "The tool, from tools.toml (miri, asan, check, ...)")
       ->required();
+  command->add_option("--name", options->name,
+                      "Store the results under NAME/ instead of the tool's name (to compare runs)");
   command->add_option("--tools", options->tools_file,
                       "The tools file (default: ./tools.toml, else the installed one)");
   options->source.add_options(*command);

@@ -19,6 +19,7 @@ namespace {
 struct SyncOptions {
   CatalogueSource source;
   std::string tool;
+  std::string name;
   bool force = false;
   bool no_archives = false;
 };
@@ -52,17 +53,18 @@ std::map<std::string, uint64_t, std::less<>> downloads(store::Store& store,
 
 int sync_store(const SyncOptions& options) {
   auto store = store::open_store(options.source.store_url());
+  const std::string& run_name = options.name.empty() ? options.tool : options.name;
   const auto started = std::chrono::steady_clock::now();
   const publish::SyncStats stats = publish::sync_tool(
-      *store, {.tool = options.tool, .force = options.force, .archives = !options.no_archives},
+      *store, {.tool = run_name, .force = options.force, .archives = !options.no_archives},
       downloads(*store, options.source));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf(
       "%s: %zu results, %zu unchanged, %zu rendered, %zu diagnosed%s in %.1f s; site at %s/%s/\n",
-      options.tool.c_str(), stats.results, stats.unchanged, stats.rendered, stats.diagnosed,
+      run_name.c_str(), stats.results, stats.unchanged, stats.rendered, stats.diagnosed,
       stats.archives_written ? ", archives written" : "", seconds, store->url().c_str(),
-      options.tool.c_str());
+      run_name.c_str());
   if (stats.missing_raw > 0) {
     std::fprintf(stderr, "crater-at-home: warning: %zu results have no raw log\n",
                  stats.missing_raw);
@@ -76,12 +78,19 @@ void add_sync_command(CLI::App& app, int& exit_status) {
   auto* command = app.add_subcommand(
       "sync", "Bring a tool's pages, diagnoses, results.json and archives up to date");
   auto options = std::make_shared<SyncOptions>();
-  command->add_option("--tool", options->tool, "The tool whose results to publish")->required();
+  command->add_option("--tool", options->tool, "The tool whose results to publish");
+  command->add_option("--name", options->name,
+                      "The run's name, if `run --name` gave one (default: the tool's)");
   options->source.add_options(*command);
   command->add_flag("--force", options->force, "Render and diagnose every log again");
   command->add_flag("--no-archives", options->no_archives,
                     "Do not write raw.tar.xz and html.tar.xz");
-  command->callback([options, &exit_status] { exit_status = sync_store(*options); });
+  command->callback([options, &exit_status] {
+    if (options->tool.empty() && options->name.empty()) {
+      throw CLI::RequiredError("--tool or --name");
+    }
+    exit_status = sync_store(*options);
+  });
 }
 
 }  // namespace cli

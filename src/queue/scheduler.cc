@@ -273,6 +273,7 @@ void Scheduler::complete(Slot& slot, const std::string& error) {
   result::Record record{
       .tool = options_.tool_name,
       .toolchain = options_.job_settings.toolchain.value_or(options_.tool.toolchain),
+      .identity = options_.identity,
       .crate = flight.pending.crate().name,
       .version = flight.pending.crate().version,
       .job = flight.result,
@@ -303,6 +304,7 @@ void Scheduler::record_unprepared(const prepare::Prepared& prepared) {
   result::Record record{
       .tool = options_.tool_name,
       .toolchain = options_.job_settings.toolchain.value_or(options_.tool.toolchain),
+      .identity = options_.identity,
       .crate = crate.name,
       .version = crate.version,
       .broken = preparation.broken,

@@ -27,6 +27,7 @@
 #include "queue/crate_job.h"
 #include "queue/progress.h"
 #include "result/outcome.h"
+#include "result/record.h"
 #include "sandbox/sandbox.h"
 #include "store/store.h"
 #include "tools/tool.h"
@@ -37,6 +38,8 @@ struct SchedulerOptions {
   /// The name results are stored under (T/raw, T/logs, T/results).
   std::string tool_name;
   tools::Tool tool;
+  /// Stamped on every record (queue/run_identity.h).
+  result::RunIdentity identity;
   CrateJobSettings job_settings;
   size_t workers = 1;
   /// A host folder mounted read-only at `inbox_mount` in every worker:

@@ -116,6 +116,11 @@ std::string to_json(const Record& record) {
       {"log_bytes", record.log_bytes},
       {"renderer_version", record.renderer_version},
   };
+  const RunIdentity& identity = record.identity;
+  if (!identity.tool.empty()) out["tool_name"] = identity.tool;
+  if (!identity.toolchain_version.empty()) out["toolchain_version"] = identity.toolchain_version;
+  if (!identity.toolchain_commit.empty()) out["toolchain_commit"] = identity.toolchain_commit;
+  if (!identity.flags.empty()) out["flags"] = identity.flags;
   if (record.job) {
     json job;
     agent::to_json(job, *record.job);
@@ -146,6 +151,12 @@ Record parse_record(std::string_view text) {
     record.attempts = in.at("attempts").get<unsigned>();
     record.log_bytes = in.at("log_bytes").get<uint64_t>();
     record.renderer_version = in.value("renderer_version", 0);
+    record.identity.tool = in.value("tool_name", "");
+    record.identity.toolchain_version = in.value("toolchain_version", "");
+    record.identity.toolchain_commit = in.value("toolchain_commit", "");
+    if (in.contains("flags") && in.at("flags").is_object()) {
+      record.identity.flags = in.at("flags").get<std::map<std::string, std::string>>();
+    }
     if (!in.at("job").is_null()) {
       agent::JobResult job;
       agent::from_json(in.at("job"), job);

@@ -12,6 +12,7 @@
 // still read; `upgraded` tells sync to store them again in this shape.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,10 +39,25 @@ struct Broken {
   friend bool operator==(const Broken&, const Broken&) = default;
 };
 
+/// What a run ran with, stamped on each of its records so that a comparison
+/// can say what differed. Empty in records stored before runs said.
+struct RunIdentity {
+  /// The tool's name in tools.toml (the run's name may differ: `run --name`).
+  std::string tool;
+  /// `rustc +TOOLCHAIN -vV` on the host: "1.95.0-nightly", its commit hash.
+  std::string toolchain_version;
+  std::string toolchain_commit;
+  /// The tool's environment (RUSTFLAGS, MIRIFLAGS, ...).
+  std::map<std::string, std::string> flags;
+
+  friend bool operator==(const RunIdentity&, const RunIdentity&) = default;
+};
+
 struct Record {
-  /// The run's name (the tool's unless `run --name`) and the tool.
+  /// The run's name (the tool's unless `run --name`): where it is stored.
   std::string tool;
   std::string toolchain;
+  RunIdentity identity;
   std::string crate;
   std::string version;
 

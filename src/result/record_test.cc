@@ -48,6 +48,25 @@ TEST(Record, RoundTrips) {
   EXPECT_FALSE(back.upgraded);
 }
 
+TEST(Record, KeepsWhatTheRunRanWith) {
+  Record original = record();
+  original.tool = "miri-before";
+  original.identity = {.tool = "miri",
+                       .toolchain_version = "1.95.0-nightly",
+                       .toolchain_commit = "f2d3ce0bd0d7d0a1",
+                       .flags = {{"MIRIFLAGS", "-Zmiri-strict-provenance"}}};
+  const Record back = parse_record(to_json(original));
+  EXPECT_EQ(back.tool, "miri-before");
+  EXPECT_EQ(back.identity, original.identity);
+
+  // A record stored before runs said what they ran with still reads.
+  nlohmann::json older = nlohmann::json::parse(to_json(record()));
+  EXPECT_FALSE(older.contains("tool_name"));
+  EXPECT_FALSE(older.contains("flags"));
+  const Record read = parse_record(older.dump());
+  EXPECT_EQ(read.identity, RunIdentity{});
+}
+
 TEST(Record, HasOneOutcomeField) {
   const nlohmann::json json = nlohmann::json::parse(to_json(record()));
   EXPECT_EQ(json["schema"], 2);

@@ -7,8 +7,9 @@
 // test fails.
 //
 // CAH_BUILD_DIR (default: build/ at the top of the repository) is where the
-// binaries are; CAH_BINARY, CAH_REPORT_FIXTURE and CHROMIUM override one
-// path each. Arguments filter the tests by name.
+// binaries are; CAH_BINARY, CAH_REPORT_FIXTURE, CAH_COMPARE_FIXTURE and
+// CHROMIUM override one path each. The store also holds a comparison of two
+// runs (compare_fixture). Arguments filter the tests by name.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,8 @@ const repo = path.resolve(here, '../..');
 const build = process.env.CAH_BUILD_DIR ?? path.join(repo, 'build');
 const binary = process.env.CAH_BINARY ?? path.join(build, 'src/crater-at-home');
 const fixture = process.env.CAH_REPORT_FIXTURE ?? path.join(build, 'src/report/report_fixture');
+const compareFixture =
+  process.env.CAH_COMPARE_FIXTURE ?? path.join(build, 'src/compare/compare_fixture');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const screenshots = path.join(here, 'screenshots');
 
@@ -372,6 +375,55 @@ test('serve: content types of a bucket', async (page, site) => {
   await page.waitForURL(`${site}/miri/`);
 });
 
+// --- a comparison of two runs (src/compare/compare_fixture.cc) ---------------
+
+const COMPARISON = 'compare/before..after';
+
+test('compare: counts, and lists most downloaded first', async (page, site, _, shot) => {
+  await page.goto(`${site}/${COMPARISON}/`);
+  const counts = await page.$$eval('#counts tr', (rows) =>
+    Object.fromEntries(rows.map((r) => [r.dataset.category, r.lastElementChild.textContent])));
+  checkEqual(counts, {
+    regressed: '1', fixed: '1', flaky: '0', 'new-ub': '1', 'ub-gone': '0', 'ub-changed': '0',
+    'broken-or-error': '0', 'failed-differently': '0', unchanged: '1',
+  }, 'counts');
+  const lists = await page.$$eval('section', (sections) =>
+    sections.map((s) => [s.id, [...s.querySelectorAll('tr.crate')].map((r) => r.dataset.crate)]));
+  checkEqual(lists, [['regressed', ['smallvec']], ['fixed', ['bytes']], ['new-ub', ['long-log']]],
+    'lists');
+  const differs = await page.$$eval('table.runs tr.differs th', (ths) =>
+    ths.map((th) => th.textContent));
+  checkEqual(differs, ['run', 'flags'], 'what differs between the runs');
+  await shot('index');
+  await page.click('section#regressed a:text("B log")');
+  await page.waitForURL(`${site}/after/logs/smallvec/1.11.0`);
+  check((await page.textContent('pre')).includes('Undefined Behavior'), 'the B log is shown');
+});
+
+test('compare: the side-by-side page shows both first differing lines', async (page, site, _, shot) => {
+  await page.goto(`${site}/${COMPARISON}/`);
+  await page.click('section#new-ub a:has-text("long-log")');
+  await page.waitForURL(`${site}/${COMPARISON}/long-log/0.3.0.html`);
+  checkEqual(await page.textContent('#difference'), 'The logs first differ at line 301 (marked).',
+    'difference');
+  for (const side of ['a', 'b']) {
+    // Each log scrolled so that its marked line is in view.
+    const [line, pane] = await page.evaluate((s) => [
+      document.getElementById(`diff-${s}`).getBoundingClientRect().toJSON(),
+      document.getElementById(`log-${s}`).getBoundingClientRect().toJSON(),
+    ], side);
+    check(line.top >= pane.top && line.bottom <= pane.bottom,
+      `${side}: marked line ${line.top}..${line.bottom} in the pane ${pane.top}..${pane.bottom}`);
+  }
+  check((await page.textContent('#diff-a')).includes('test last ... FAILED'), 'A marked line');
+  check((await page.textContent('#diff-b')).includes('Undefined Behavior'), 'B marked line');
+  await shot('side-by-side');
+  const response = await page.request.get(`${site}/${COMPARISON}/long-log/0.3.0.html`);
+  checkEqual(response.headers()['content-type'], 'text/html; charset=utf-8', 'content type');
+  await page.click('a:text("all crates")');
+  await page.waitForURL(`${site}/${COMPARISON}/index.html`);
+});
+
 // --- the harness ------------------------------------------------------------
 
 /// Starts `serve` on a free port; resolves to the process and its URL.
@@ -416,6 +468,7 @@ async function main() {
     if (selected.some((t) => t.name.startsWith('big:'))) {
       execFileSync(fixture, ['--synthetic', '200000', store], { stdio: ['ignore', 'ignore', 'inherit'] });
     }
+    execFileSync(compareFixture, [store], { stdio: ['ignore', 'ignore', 'inherit'] });
     const serving = await startServer(store);
     server = serving.server;
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
