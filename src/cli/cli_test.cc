@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
+struct Finished {
   int status;
   std::string output;  // stdout and stderr
 };
@@ -26,13 +26,13 @@ struct Outcome {
 enum class Capture { kBoth, kStdout, kStderr };
 
 // Runs a shell command; `output` is what it wrote to the captured streams.
-Outcome run(const std::string& shell_command, Capture capture = Capture::kBoth) {
+Finished run(const std::string& shell_command, Capture capture = Capture::kBoth) {
   const char* redirect = capture == Capture::kBoth     ? " 2>&1"
                          : capture == Capture::kStdout ? " 2>/dev/null"
                                                        : " 2>&1 >/dev/null";
   const std::string command = shell_command + redirect;
   std::FILE* pipe = ::popen(command.c_str(), "r");
-  Outcome result{-1, ""};
+  Finished result{-1, ""};
   char buffer[4096];
   while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
   const int status = ::pclose(pipe);
@@ -62,8 +62,8 @@ class Cli : public ::testing::Test {
 
 TEST_F(Cli, RenderWritesAPage) {
   std::ofstream(dir_ / "raw.log") << "\x1b[31mred\x1b[0m <b>\r\nerror: Undefined Behavior: x\r\n";
-  const Outcome r = run(cah() + " render " + (dir_ / "raw.log").string() + " -o " +
-                        (dir_ / "page.html").string() + " --title 'my <crate>'");
+  const Finished r = run(cah() + " render " + (dir_ / "raw.log").string() + " -o " +
+                         (dir_ / "page.html").string() + " --title 'my <crate>'");
   ASSERT_EQ(r.status, 0) << r.output;
   const std::string html = read_file(dir_ / "page.html");
   EXPECT_NE(html.find("<title>my &lt;crate&gt;</title>"), std::string::npos);
@@ -73,7 +73,7 @@ TEST_F(Cli, RenderWritesAPage) {
 }
 
 TEST_F(Cli, RenderReadsStdinAndWritesStdout) {
-  const Outcome r = run("printf 'a\\r\\n' | " + cah() + " render -");
+  const Finished r = run("printf 'a\\r\\n' | " + cah() + " render -");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("<title>log</title>"), std::string::npos);
   EXPECT_NE(r.output.find("<pre>a\n</pre>"), std::string::npos);
@@ -81,7 +81,7 @@ TEST_F(Cli, RenderReadsStdinAndWritesStdout) {
 
 TEST_F(Cli, RenderToADeviceWritesInPlace) {
   // Rendering to /dev/null must not replace /dev/null with a file.
-  const Outcome r = run("printf 'a' | " + cah() + " render -o /dev/null");
+  const Finished r = run("printf 'a' | " + cah() + " render -o /dev/null");
   ASSERT_EQ(r.status, 0) << r.output;
   struct stat st {};
   ASSERT_EQ(::stat("/dev/null", &st), 0);
@@ -90,8 +90,8 @@ TEST_F(Cli, RenderToADeviceWritesInPlace) {
 
 TEST_F(Cli, RenderOfAMissingFileFailsClearlyAndKeepsTheOldPage) {
   std::ofstream(dir_ / "page.html") << "old";
-  const Outcome r = run(cah() + " render " + (dir_ / "missing.log").string() + " -o " +
-                        (dir_ / "page.html").string());
+  const Finished r = run(cah() + " render " + (dir_ / "missing.log").string() + " -o " +
+                         (dir_ / "page.html").string());
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("cannot open " + (dir_ / "missing.log").string() +
                           ": No such file or directory"),
@@ -101,8 +101,8 @@ TEST_F(Cli, RenderOfAMissingFileFailsClearlyAndKeepsTheOldPage) {
 }
 
 TEST_F(Cli, PtyCopiesTheBytesAndRendersThePage) {
-  const Outcome r = run(cah() + " pty --html " + (dir_ / "p.html").string() +
-                        R"( -- sh -c 'printf "\033[32mok\033[0m\n"; exit 7')");
+  const Finished r = run(cah() + " pty --html " + (dir_ / "p.html").string() +
+                         R"( -- sh -c 'printf "\033[32mok\033[0m\n"; exit 7')");
   EXPECT_EQ(r.status, 7);
   EXPECT_EQ(r.output, "\x1b[32mok\x1b[0m\r\n");
   const std::string html = read_file(dir_ / "p.html");
@@ -114,7 +114,7 @@ TEST_F(Cli, PtyReportsAKilledCommandAs128PlusSignal) {
 }
 
 TEST_F(Cli, PtyOfAMissingCommandFailsClearly) {
-  const Outcome r = run(cah() + " pty -- no-such-command-here");
+  const Finished r = run(cah() + " pty -- no-such-command-here");
   EXPECT_EQ(r.status, 127);
   EXPECT_NE(r.output.find("cannot run 'no-such-command-here': No such file or directory"),
             std::string::npos)
@@ -122,7 +122,7 @@ TEST_F(Cli, PtyOfAMissingCommandFailsClearly) {
 }
 
 TEST_F(Cli, UnknownSubcommandIsAnError) {
-  const Outcome r = run(cah() + " frobnicate");
+  const Finished r = run(cah() + " frobnicate");
   EXPECT_NE(r.status, 0);
 }
 
@@ -139,7 +139,7 @@ TEST_F(Cli, CratesListsEveryCrateOfALocalRegistry) {
   std::set<std::string> folders;
   for (const auto& entry : fs::directory_iterator(kDebianRegistry)) folders.insert(entry.path());
   ASSERT_FALSE(folders.empty()) << "the test set-up must install librust-*-dev packages";
-  const Outcome r = run(cah() + " crates --registry " + kDebianRegistry, Capture::kStdout);
+  const Finished r = run(cah() + " crates --registry " + kDebianRegistry, Capture::kStdout);
   ASSERT_EQ(r.status, 0) << r.output;
   const auto lines = lines_of(r.output);
   ASSERT_GT(lines.size(), 1u);
@@ -156,8 +156,8 @@ TEST_F(Cli, CrateListErrorsAreOneLineEachAndTheGoodEntriesStillCount) {
   std::ofstream(dir_ / "list.txt") << "regex nosuch-crate-xyz\nbad@ 1nope regex@0.0.1\n";
   const std::string command = cah() + " crates --registry " + kDebianRegistry + " --crate-list " +
                               (dir_ / "list.txt").string();
-  const Outcome out = run(command, Capture::kStdout);
-  const Outcome err = run(command, Capture::kStderr);
+  const Finished out = run(command, Capture::kStdout);
+  const Finished err = run(command, Capture::kStderr);
   EXPECT_EQ(out.status, 1);
   const auto listed = lines_of(out.output);
   ASSERT_EQ(listed.size(), 2u) << out.output;
@@ -175,19 +175,19 @@ TEST_F(Cli, CrateListErrorsAreOneLineEachAndTheGoodEntriesStillCount) {
 
 TEST_F(Cli, SyncCatalogueWritesTheSnapshotThatCratesReads) {
   const std::string store = "file://" + (dir_ / "store").string();
-  const Outcome first =
+  const Finished first =
       run(cah() + " sync-catalogue --registry " + kDebianRegistry + " --store " + store);
   ASSERT_EQ(first.status, 0) << first.output;
   const std::string crates_json = read_file(dir_ / "store/crates.json");
   EXPECT_EQ(crates_json.substr(0, 3), "[[\"");
   EXPECT_EQ(read_file(dir_ / "store/downloads.json").substr(0, 2), "{\"");
 
-  const Outcome again =
+  const Finished again =
       run(cah() + " sync-catalogue --registry " + kDebianRegistry + " --store " + store);
   EXPECT_EQ(again.status, 0);
   EXPECT_NE(again.output.find("nothing to do"), std::string::npos) << again.output;
 
-  const Outcome listed = run(cah() + " crates --crates 3 --store " + store, Capture::kStdout);
+  const Finished listed = run(cah() + " crates --crates 3 --store " + store, Capture::kStdout);
   ASSERT_EQ(listed.status, 0) << listed.output;
   EXPECT_EQ(lines_of(listed.output).size(), 4u) << listed.output;
 }
@@ -213,7 +213,7 @@ TEST_F(Cli, CratesReadsADbDumpFromAUrl) {
                 .status,
             0);
   const std::string env = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " ";
-  const Outcome r =
+  const Finished r =
       run(env + cah() + " crates --db-dump file://" + (dir_ / "db-dump.tar.gz").string(),
           Capture::kStdout);
   ASSERT_EQ(r.status, 0) << r.output;
@@ -226,17 +226,17 @@ TEST_F(Cli, CratesReadsADbDumpFromAUrl) {
   }
   EXPECT_EQ(cached, 1u);
   // A second look within a day uses the cached copy.
-  const Outcome again =
+  const Finished again =
       run(env + cah() + " crates --db-dump file://" + (dir_ / "db-dump.tar.gz").string(),
           Capture::kStderr);
   EXPECT_NE(again.output.find("less than 24 h ago"), std::string::npos) << again.output;
-  const Outcome from_file = run(
+  const Finished from_file = run(
       cah() + " crates --rev --db-dump " + (dir_ / "db-dump.tar.gz").string(), Capture::kStdout);
   EXPECT_EQ(lines_of(from_file.output)[1], "alpha  1.0.0    12");
 }
 
 TEST_F(Cli, CratesWithoutACatalogueSaysWhatToDo) {
-  const Outcome r = run(cah() + " crates --store file://" + (dir_ / "empty").string());
+  const Finished r = run(cah() + " crates --store file://" + (dir_ / "empty").string());
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("run `crater-at-home sync-catalogue`"), std::string::npos) << r.output;
 }
@@ -256,7 +256,7 @@ TEST_F(Cli, RealCargoBuildThroughThePty) {
   std::ofstream(dir_ / "demo/Cargo.toml")
       << "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
   std::ofstream(dir_ / "demo/src/lib.rs") << "pub fn f() { let unused = 1; }\n";
-  const Outcome r =
+  const Finished r =
       run("cd " + (dir_ / "demo").string() + " && CARGO_TARGET_DIR=" + (dir_ / "target").string() +
           " " + cah() + " pty --html " + (dir_ / "cargo.html").string() + " -- " + cargo +
           " build --offline");

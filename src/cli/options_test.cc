@@ -20,13 +20,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
+struct Finished {
   int status;
   std::string output;  // stdout and stderr
 };
 
 /// Runs the binary with `args` (no shell), in `cwd`.
-Outcome run(const std::vector<std::string>& args, const fs::path& cwd = fs::current_path()) {
+Finished run(const std::vector<std::string>& args, const fs::path& cwd = fs::current_path()) {
   int out[2];
   if (::pipe(out) != 0) return {-1, "pipe failed"};
   const pid_t pid = ::fork();
@@ -44,7 +44,7 @@ Outcome run(const std::vector<std::string>& args, const fs::path& cwd = fs::curr
     ::_exit(127);
   }
   ::close(out[1]);
-  Outcome outcome{-1, ""};
+  Finished outcome{-1, ""};
   char buffer[4096];
   for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;)
     outcome.output.append(buffer, n);
@@ -59,7 +59,7 @@ Outcome run(const std::vector<std::string>& args, const fs::path& cwd = fs::curr
 std::set<std::string> options_of(const std::vector<std::string>& command) {
   std::vector<std::string> args = command;
   args.push_back("--help");
-  const Outcome help = run(args);
+  const Finished help = run(args);
   std::set<std::string> options;
   const std::regex option(R"((?:^|[\s,])(--[a-z][a-z0-9-]*))");
   std::string line;
@@ -144,7 +144,7 @@ TEST_P(Options, RefusesEveryBadValueNamingOptionValueAndRange) {
       std::vector<std::string> args = command;
       args.push_back(option);
       args.push_back(value);
-      const Outcome outcome = run(args, dir_);
+      const Finished outcome = run(args, dir_);
       const std::string what = command[0] + " " + option + " '" + value + "'";
       EXPECT_NE(outcome.status, 0) << what << ":\n" << outcome.output;
       EXPECT_NE(outcome.output.find(option + ":"), std::string::npos) << what << ":\n"
@@ -174,7 +174,7 @@ TEST(OptionValues, AcceptsTheEdgesOfEachRange) {
                                                 {"--seed", "18446744073709551615"}}) {
     std::vector<std::string> args = {"crates", "--registry", "/nonexistent"};
     args.insert(args.end(), extra.begin(), extra.end());
-    const Outcome outcome = run(args);
+    const Finished outcome = run(args);
     EXPECT_NE(outcome.output.find("no local registry"), std::string::npos)
         << extra[0] << " " << extra[1] << ":\n"
         << outcome.output;
@@ -190,7 +190,7 @@ class ConfigFile : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
-  Outcome crates_with(const std::string& toml) {
+  Finished crates_with(const std::string& toml) {
     std::ofstream(dir_ / "crater-at-home.toml") << toml;
     return run({"crates"}, dir_);
   }
@@ -208,14 +208,14 @@ TEST_F(ConfigFile, RefusesBrokenTomlUnknownKeysAndBadValues) {
       {"[run]\njobs = 0\n[crates]\nregistry = \"/nonexistent\"\n", "--jobs: '0' is not allowed"},
   };
   for (const auto& [toml, expected] : cases) {
-    const Outcome outcome = crates_with(toml);
+    const Finished outcome = crates_with(toml);
     EXPECT_NE(outcome.status, 0) << toml;
     EXPECT_NE(outcome.output.find(expected), std::string::npos) << toml << "\n" << outcome.output;
   }
 }
 
 TEST_F(ConfigFile, TakesKnownKeysWithDashesOrUnderscores) {
-  const Outcome outcome =
+  const Finished outcome =
       crates_with("[crates]\nregistry = \"/nonexistent\"\ncrate_list = \"/etc/hostname\"\n");
   EXPECT_NE(outcome.output.find("no local registry at /nonexistent"), std::string::npos)
       << outcome.output;

@@ -56,7 +56,7 @@ struct Ran {
 
 Ran run_job(sandbox::Worker& worker, const agent::Job& job, int stop_fd) {
   Ran ran;
-  const sandbox::Worker::Outcome outcome = worker.run(
+  const sandbox::Worker::Ending outcome = worker.run(
       job,
       [&](std::string_view bytes) {
         ran.output.append(bytes);

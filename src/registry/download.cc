@@ -70,7 +70,7 @@ class PartFile {
 };
 
 /// What one try came to.
-struct Outcome {
+struct Attempt {
   CURLcode code = CURLE_OK;
   long status = 0;
   std::string curl_error;
@@ -90,7 +90,7 @@ struct Sink {
   std::FILE* file;
   uint64_t max_bytes;
   uint64_t written = 0;
-  Outcome* outcome;
+  Attempt* outcome;
 };
 
 extern "C" size_t on_body(char* data, size_t item_size, size_t items, void* user) {
@@ -145,9 +145,9 @@ void set_options(CURL* curl, const std::string& url, const DownloadOptions& opti
   set(curl, CURLOPT_TCP_KEEPALIVE, 1L);
 }
 
-Outcome try_once(const std::string& url, const std::filesystem::path& part,
+Attempt try_once(const std::string& url, const std::filesystem::path& part,
                  const DownloadOptions& options) {
-  Outcome outcome;
+  Attempt outcome;
   // Emptied for each try; the name is ours (PartFile), never a link.
   const int fd = ::open(part.c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
   File file(fd < 0 ? nullptr : ::fdopen(fd, "wb"));
@@ -179,7 +179,7 @@ Outcome try_once(const std::string& url, const std::filesystem::path& part,
   return outcome;
 }
 
-bool worth_retrying(const Outcome& outcome) {
+bool worth_retrying(const Attempt& outcome) {
   if (outcome.too_large || outcome.write_error) return false;
   long s = outcome.status;
   if (s == 408 || s == 429 || (s >= 500 && s < 600)) return true;
@@ -213,7 +213,7 @@ std::string describe_status(long status) {
   return "HTTP status " + std::to_string(status);
 }
 
-std::string describe(const Outcome& outcome, const DownloadOptions& options,
+std::string describe(const Attempt& outcome, const DownloadOptions& options,
                      const std::filesystem::path& part) {
   if (outcome.write_error) {
     return "cannot write " + part.string() + ": " + std::strerror(outcome.write_error);
@@ -225,7 +225,7 @@ std::string describe(const Outcome& outcome, const DownloadOptions& options,
   return describe_status(outcome.status);
 }
 
-DownloadError failure(const std::string& url, const Outcome& outcome, int tries,
+DownloadError failure(const std::string& url, const Attempt& outcome, int tries,
                       const DownloadOptions& options, const std::filesystem::path& part) {
   std::string message = "cannot download " + url + ": " + describe(outcome, options, part);
   if (tries > 1) message += " (after " + std::to_string(tries) + " tries)";
@@ -250,7 +250,7 @@ void download(const std::string& url, const std::filesystem::path& to,
   }
   std::chrono::milliseconds delay = options.first_delay;
   for (int tries = 1;; ++tries) {
-    Outcome outcome = try_once(url, part.path(), options);
+    Attempt outcome = try_once(url, part.path(), options);
     if (outcome.ok()) {
       try {
         part.commit();

@@ -101,7 +101,7 @@ class DockerSandboxTest : public ::testing::Test {
   }
 
   struct Run {
-    Worker::Outcome outcome;
+    Worker::Ending outcome;
     std::string log;
   };
   static Run run(Worker& worker, const agent::Job& job) {

@@ -68,7 +68,7 @@ agent::Job build_job(const agent::Source& source) {
 /// sending it to its result, less the time its commands ran.
 double timed_run(sandbox::Worker& worker, const agent::Job& job) {
   const Clock::time_point start = Clock::now();
-  const sandbox::Worker::Outcome outcome = worker.run(job, [](std::string_view) {});
+  const sandbox::Worker::Ending outcome = worker.run(job, [](std::string_view) {});
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (!outcome.result) {
     std::fprintf(stderr, "job failed: %s%s\n", outcome.job_error.value_or("").c_str(),

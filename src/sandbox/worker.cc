@@ -172,9 +172,9 @@ void Worker::die(const std::string& why) {
 
 std::vector<std::string> Worker::take_warnings() { return std::exchange(warnings_, {}); }
 
-Worker::Outcome Worker::run(const agent::Job& job,
-                            const std::function<void(std::string_view)>& on_output, int stop_fd) {
-  Outcome outcome;
+Worker::Ending Worker::run(const agent::Job& job,
+                           const std::function<void(std::string_view)>& on_output, int stop_fd) {
+  Ending outcome;
   bool done = false;
   send(job, JobEvents{
                 .on_output = on_output,

@@ -48,14 +48,14 @@ class Worker : public JobWorker {
   /// Blocks until the job ends; returns as the events would. For callers
   /// with one worker. Once `stop_fd` (if not -1) is readable the worker is
   /// stopped and the outcome says `stopped`.
-  struct Outcome {
+  struct Ending {
     std::optional<agent::JobResult> result;
     std::optional<std::string> job_error;
     std::optional<std::string> death;
     bool stopped = false;
   };
-  Outcome run(const agent::Job& job, const std::function<void(std::string_view)>& on_output,
-              int stop_fd = -1);
+  Ending run(const agent::Job& job, const std::function<void(std::string_view)>& on_output,
+             int stop_fd = -1);
 
   /// Ends the worker: its sandbox is removed, the process reaped. A job in
   /// flight gets no event.

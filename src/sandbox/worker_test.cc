@@ -59,7 +59,7 @@ TEST_F(WorkerTest, RunsJobsOneAfterAnother) {
   auto worker = agent_worker();
   for (const std::string word : {"first", "second"}) {
     std::string output;
-    const Worker::Outcome outcome =
+    const Worker::Ending outcome =
         worker->run(job({"echo", word}), [&](std::string_view bytes) { output += bytes; });
     ASSERT_TRUE(outcome.result) << outcome.death.value_or(outcome.job_error.value_or(""));
     EXPECT_EQ(output, word + "\r\n");
@@ -74,7 +74,7 @@ TEST_F(WorkerTest, AJobThatCannotStartIsAJobErrorNotADeath) {
   auto worker = agent_worker();
   agent::Job missing = job({"true"});
   missing.source.path = (root_ / "no-such-crate").string();
-  const Worker::Outcome outcome = worker->run(missing, [](std::string_view) {});
+  const Worker::Ending outcome = worker->run(missing, [](std::string_view) {});
   ASSERT_TRUE(outcome.job_error);
   EXPECT_NE(outcome.job_error->find("no-such-crate"), std::string::npos) << *outcome.job_error;
   EXPECT_TRUE(worker->alive());
@@ -84,7 +84,7 @@ TEST_F(WorkerTest, AJobThatCannotStartIsAJobErrorNotADeath) {
 TEST_F(WorkerTest, AWorkerThatExitsIsADeathWithItsLastWords) {
   auto worker =
       shell_worker("head -c 1 >/dev/null; echo 'no space left for the agent' >&2; exit 7");
-  const Worker::Outcome outcome = worker->run(job({"true"}), [](std::string_view) {});
+  const Worker::Ending outcome = worker->run(job({"true"}), [](std::string_view) {});
   ASSERT_TRUE(outcome.death);
   EXPECT_NE(outcome.death->find("exit status 7"), std::string::npos) << *outcome.death;
   EXPECT_NE(outcome.death->find("no space left for the agent"), std::string::npos)
@@ -96,7 +96,7 @@ TEST_F(WorkerTest, AWorkerThatExitsIsADeathWithItsLastWords) {
 TEST_F(WorkerTest, BytesThatAreNotFramesKillTheWorker) {
   auto worker = shell_worker("printf 'hello, I am not a frame'; sleep 30");
   const auto started = std::chrono::steady_clock::now();
-  const Worker::Outcome outcome = worker->run(job({"true"}), [](std::string_view) {});
+  const Worker::Ending outcome = worker->run(job({"true"}), [](std::string_view) {});
   ASSERT_TRUE(outcome.death);
   EXPECT_NE(outcome.death->find("broke the protocol"), std::string::npos) << *outcome.death;
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
