@@ -11,7 +11,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path write_lock(const std::string& text) {
-  const fs::path path = fs::temp_directory_path() / ("cah-lock-" + std::to_string(getpid()));
+  fs::path path = fs::temp_directory_path() / ("cah-lock-" + std::to_string(getpid()));
   std::ofstream(path) << text;
   return path;
 }

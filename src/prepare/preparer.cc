@@ -132,10 +132,10 @@ void ProcessPreparer::read_available() {
   }
   for (auto it = running_.begin(); it != running_.end();) {
     Running& running = **it;
-    if (running.out_fd < 0 && running.err_fd < 0 && running.child->try_wait()) {
-      finish(running);
-      it = running_.erase(it);
-    } else if (running.timed_out && running.child->try_wait()) {
+    // Done once its output is read to the end, or once killed for its
+    // timeout (a grandchild may hold the pipes): and reaped, either way.
+    const bool drained = running.out_fd < 0 && running.err_fd < 0;
+    if ((drained || running.timed_out) && running.child->try_wait()) {
       finish(running);
       it = running_.erase(it);
     } else {

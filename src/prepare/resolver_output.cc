@@ -43,7 +43,7 @@ std::string trimmed(std::string_view line) {
 /// The first line starting with `prefix`, trimmed; "" if none.
 std::string line_starting(const std::vector<std::string>& lines, std::string_view prefix) {
   for (const std::string& line : lines) {
-    const std::string text = trimmed(line);
+    std::string text = trimmed(line);
     if (text.starts_with(prefix)) return text;
   }
   return {};

@@ -31,7 +31,7 @@ constexpr const char* kTool = "check";
 /// the registry does not have), those in `broken` cannot be resolved.
 class FakePreparer : public prepare::Preparer {
  public:
-  explicit FakePreparer(const fs::path& inbox) : inbox_(inbox) {}
+  explicit FakePreparer(fs::path inbox) : inbox_(std::move(inbox)) {}
 
   /// Finished but not yet taken counts as running, as a child not yet
   /// reaped does for the real one.
