@@ -24,7 +24,7 @@ using Check = std::function<std::string(const std::string&)>;
 
 std::string quoted(const std::string& text) { return "'" + text + "'"; }
 
-Check whole_number(uint64_t min, uint64_t max, std::string what) {
+Check whole_number(uint64_t min, uint64_t max, const std::string& what) {
   return [=](const std::string& text) -> std::string {
     const std::string allowed = "allowed: a whole number from " + std::to_string(min) + " to " +
                                 std::to_string(max) + (what.empty() ? "" : " (" + what + ")");
@@ -39,7 +39,7 @@ Check whole_number(uint64_t min, uint64_t max, std::string what) {
   };
 }
 
-Check real_number(double min, bool min_allowed, double max, std::string what) {
+Check real_number(double min, bool min_allowed, double max, const std::string& what) {
   return [=](const std::string& text) -> std::string {
     std::ostringstream allowed;
     allowed << "allowed: a number " << (min_allowed ? "from " : "above ") << min << " to " << max
@@ -68,7 +68,7 @@ Check duration(std::chrono::seconds min, std::chrono::seconds max) {
   };
 }
 
-Check non_empty(std::string what) {
+Check non_empty(const std::string& what) {
   return [=](const std::string& text) -> std::string {
     if (text.empty()) return "an empty value is not allowed; allowed: " + what;
     return {};

@@ -363,12 +363,14 @@ int run(const RunOptions& options) {
       .total = plan.to_run.size(),
   });
   progress.set_level(log_level(options));
+  result::RunIdentity identity =
+      plan.to_run.empty() ? result::RunIdentity{} : queue::describe_run(tool, toolchain);
+  identity.registry = source.spec;
   queue::Scheduler scheduler(
       {
           .tool_name = run_name,
           .tool = tool,
-          .identity =
-              plan.to_run.empty() ? result::RunIdentity{} : queue::describe_run(tool, toolchain),
+          .identity = identity,
           .job_settings = settings,
           .workers = options.jobs,
           .inbox = inbox,

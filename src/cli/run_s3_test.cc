@@ -378,7 +378,8 @@ std::string expected_content_type(const std::string& key) {
   if (key.starts_with(root + "logs/")) return "text/html;charset=utf-8";
   if (key.ends_with(".json")) return "application/json";
   if (key.ends_with(".tar.xz")) return "application/x-xz";
-  for (const char* page : {"index.html", "summary.html", "ub", "403"}) {
+  if (key.starts_with(root + "lists/")) return "application/json";
+  for (const char* page : {"index.html", "summary.html", "list.html", "ub", "403"}) {
     if (key == root + page) return "text/html;charset=utf-8";
   }
   return "(no expectation for this key)";
@@ -500,7 +501,14 @@ TEST_F(RunS3, SameKeysAsFileStore) {
   const auto in_files = files_under(file_store);
   ASSERT_TRUE(in_files.contains("crates.json")) << describe(keys_of(in_files));
   ASSERT_TRUE(in_files.contains(kTool + "/html.tar.xz")) << describe(keys_of(in_files));
-  EXPECT_EQ(in_files.size(), 3 * kCrates.size() + 10) << describe(keys_of(in_files));
+  // Raw log, page and record of each crate; the site's pages, archives and
+  // state; one slice of crates per outcome list.
+  const size_t slices =
+      static_cast<size_t>(std::count_if(in_files.begin(), in_files.end(), [](const auto& entry) {
+        return entry.first.starts_with(kTool + "/lists/");
+      }));
+  EXPECT_GE(slices, 2u) << describe(keys_of(in_files));
+  EXPECT_EQ(in_files.size(), 3 * kCrates.size() + 11 + slices) << describe(keys_of(in_files));
   EXPECT_EQ(describe(keys_of(aws_->list(prefix.name()))), describe(keys_of(in_files)));
   EXPECT_EQ(aws_->open_uploads(prefix.name()), 0u);
 

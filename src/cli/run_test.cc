@@ -376,8 +376,13 @@ TEST(Run, ASecondRunDoesNothingAndRerunRedoesAll) {
       << rerun.said();
   const auto after = store.snapshot();
   ASSERT_EQ(crate_objects(after), 9u);
+  // Every crate's objects are written again (the site's pages only where
+  // they changed).
   for (const auto& [file, state] : before) {
     ASSERT_TRUE(after.contains(file)) << file;
+    const bool crate_object = file.starts_with("check/raw/") || file.starts_with("check/logs/") ||
+                              file.starts_with("check/results/");
+    if (!crate_object) continue;
     EXPECT_NE(after.at(file).modified, state.modified) << file << " was not written again";
   }
   for (const std::string name : {"itoa", "fnv", "matches"}) {

@@ -274,6 +274,7 @@ CompareStats compare_runs(store::Store& store_a, store::Store& store_b,
     state.entries.emplace(key, std::move(comparison));
   }
   std::vector<Comparison*> fresh;
+  fresh.reserve(fresh_keys.size());
   for (const std::string& key : fresh_keys) fresh.push_back(&state.entries.at(key));
   retry(store_a, store_b, options, state, fresh, stats);
   for (Comparison* comparison : fresh) {

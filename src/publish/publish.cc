@@ -74,7 +74,10 @@ json summary_of(const result::Record& record, const json& record_json) {
   for (const char* key : {"toolchain", "toolchain_version", "registry", "engine", "started"}) {
     copy_text(record_json, summary, key);
   }
-  if (const std::string flags = flags_text(record_json.value("env", json())); !flags.empty()) {
+  // Records name the tool's environment "flags" (older fixtures "env").
+  const json& env = record_json.contains("flags") ? record_json.at("flags")
+                                                  : record_json.value("env", json::object());
+  if (const std::string flags = flags_text(env); !flags.empty()) {
     summary["flags"] = flags;
   }
   return summary;

@@ -210,6 +210,7 @@ TEST_F(Download, FollowsNoLinkPlantedAtAPartialName) {
 
 TEST_F(Download, TwoDownloadsOfOneFileLeaveItWhole) {
   std::vector<std::thread> downloads;
+  downloads.reserve(4);
   std::atomic<int> failures = 0;
   for (int i = 0; i < 4; ++i) {
     downloads.emplace_back([&] {

@@ -121,6 +121,7 @@ std::string to_json(const Record& record) {
   if (!identity.toolchain_version.empty()) out["toolchain_version"] = identity.toolchain_version;
   if (!identity.toolchain_commit.empty()) out["toolchain_commit"] = identity.toolchain_commit;
   if (!identity.flags.empty()) out["flags"] = identity.flags;
+  if (!identity.registry.empty()) out["registry"] = identity.registry;
   if (record.job) {
     json job;
     agent::to_json(job, *record.job);
@@ -154,6 +155,7 @@ Record parse_record(std::string_view text) {
     record.identity.tool = in.value("tool_name", "");
     record.identity.toolchain_version = in.value("toolchain_version", "");
     record.identity.toolchain_commit = in.value("toolchain_commit", "");
+    record.identity.registry = in.value("registry", "");
     if (in.contains("flags") && in.at("flags").is_object()) {
       record.identity.flags = in.at("flags").get<std::map<std::string, std::string>>();
     }

@@ -49,6 +49,9 @@ struct RunIdentity {
   std::string toolchain_commit;
   /// The tool's environment (RUSTFLAGS, MIRIFLAGS, ...).
   std::map<std::string, std::string> flags;
+  /// Where crates came from: `--registry` ("crates-io", "sparse+URL", a
+  /// folder).
+  std::string registry;
 
   friend bool operator==(const RunIdentity&, const RunIdentity&) = default;
 };

@@ -54,8 +54,11 @@ TEST(Record, KeepsWhatTheRunRanWith) {
   original.identity = {.tool = "miri",
                        .toolchain_version = "1.95.0-nightly",
                        .toolchain_commit = "f2d3ce0bd0d7d0a1",
-                       .flags = {{"MIRIFLAGS", "-Zmiri-strict-provenance"}}};
+                       .flags = {{"MIRIFLAGS", "-Zmiri-strict-provenance"}},
+                       .registry = "sparse+https://mirror.example/index/"};
   const Record back = parse_record(to_json(original));
+  EXPECT_EQ(nlohmann::json::parse(to_json(original))["registry"],
+            "sparse+https://mirror.example/index/");
   EXPECT_EQ(back.tool, "miri-before");
   EXPECT_EQ(back.identity, original.identity);
 
