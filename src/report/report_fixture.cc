@@ -160,6 +160,15 @@ std::string result_record(std::string_view tool, const report::CrateEntry& e, ui
              json_string(e.reason.empty() ? "no matching package" : e.reason) + "}";
   }
   const bool no_job = e.outcome == "error" || e.outcome == "broken";
+  std::string causes = "[";
+  for (const report::Finding& f : e.findings) {
+    if (causes.size() > 1) causes += ",";
+    causes += "{\"kind\":" + json_string(f.kind) +
+              ",\"tool\":\"miri\",\"source_crate\":" + json_string(f.source_crate) +
+              ",\"possible_false_positive\":" + (f.possible_false_positive ? "true" : "false") +
+              ",\"excerpt\":\"\"}";
+  }
+  causes += "]";
   const std::string job = "{\"commands\": [{\"exit_code\": " + exit_code +
                           ", \"signal\": null, \"wall_seconds\": 1}], \"timed_out\": " + timed_out +
                           ", \"oom_killed\": " + oom +
@@ -169,7 +178,7 @@ std::string result_record(std::string_view tool, const report::CrateEntry& e, ui
                        ",\n  \"crate\": " + json_string(e.crate) +
                        ",\n  \"version\": " + json_string(e.version) +
                        ",\n  \"outcome\": " + json_string(e.outcome) +
-                       ",\n  \"causes\": [],\n  \"spurious\": [],\n  \"diagnosis_version\": 0" +
+                       ",\n  \"causes\": " + causes + ",\n  \"spurious\": [],\n  \"diagnosis_version\": 0" +
                        ",\n  \"error\": " + error + ",\n  \"broken\": " + broken +
                        ",\n  \"started\": " + json_string(e.started) +
                        ",\n  \"wall_seconds\": " + std::to_string(e.wall_seconds) +
