@@ -39,6 +39,7 @@ void run_child(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"/proc/self/exe"};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> pointers;
+  pointers.reserve(argv.size() + 1);
   for (std::string& arg : argv) pointers.push_back(arg.data());
   pointers.push_back(nullptr);
   pid_t pid = 0;

@@ -58,7 +58,7 @@ Finished run(const std::vector<std::string>& args, const fs::path& cwd = fs::cur
 /// The long options `command --help` lists.
 std::set<std::string> options_of(const std::vector<std::string>& command) {
   std::vector<std::string> args = command;
-  args.push_back("--help");
+  args.emplace_back("--help");
   const Finished help = run(args);
   std::set<std::string> options;
   const std::regex option(R"((?:^|[\s,])(--[a-z][a-z0-9-]*))");

@@ -108,7 +108,9 @@ TEST(AttributionTest, EveryCaseNamesTheCrateItPointsInto) {
     EXPECT_EQ(got, expected.causes);
   }
 
-  const auto percent = [&](size_t n) { return 100.0 * static_cast<double>(n) / logs.size(); };
+  const auto percent = [&](size_t n) {
+    return 100.0 * static_cast<double>(n) / static_cast<double>(logs.size());
+  };
   std::printf(
       "attribution corpus: %zu cases; kind right %.0f%%; crate named %.0f%%; crate and version "
       "named %.0f%%\n",

@@ -45,7 +45,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kByExtens
 }};
 
 /// How much of an object is read at once while it is sent.
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kChunk = size_t{64} * 1024;
 /// After an answer, what the client still sends is read and dropped for at
 /// most this long and this much before the connection closes, so that
 /// closing with unread bytes does not reset the answer away.

@@ -39,7 +39,7 @@ RangeAnswer answer_range(std::string_view header, uint64_t size);
 /// `serve` on a network.
 struct ServerLimits {
   /// The request line and headers, in bytes; more is answered 431.
-  size_t max_header_bytes = 16 * 1024;
+  size_t max_header_bytes = size_t{16} * 1024;
   /// Header lines; more is answered 431.
   size_t max_header_count = 100;
   /// Open connections; one more closes the oldest that is still sending

@@ -269,6 +269,7 @@ TEST(CrateLists, AnOutcomeThatIsNoPlainWordGetsAPathOfItsOwn) {
 
 TEST_F(Site, ListSlicesHoldAThousandRowsAndStaleOnesGo) {
   std::vector<CrateEntry> entries;
+  entries.reserve(2501);
   for (int i = 0; i < 2500; ++i) {
     entries.push_back(entry("c" + std::to_string(i), "1.0.0", "passed", 10'000 - i));
   }
