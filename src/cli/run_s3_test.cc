@@ -503,7 +503,7 @@ TEST_F(RunS3, SameKeysAsFileStore) {
   ASSERT_TRUE(in_files.contains(kTool + "/html.tar.xz")) << describe(keys_of(in_files));
   // Raw log, page and record of each crate; the site's pages, archives and
   // state; one slice of crates per outcome list.
-  const size_t slices =
+  const auto slices =
       static_cast<size_t>(std::count_if(in_files.begin(), in_files.end(), [](const auto& entry) {
         return entry.first.starts_with(kTool + "/lists/");
       }));
