@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "testing/e2e.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -31,32 +33,10 @@ using ::testing::Not;
 const fs::path kSourceDir = CAH_SOURCE_DIR;
 const char* const kImage = "crater-at-home-worker:bookworm";
 
-std::string unique_name(std::string_view what) {
-  static std::atomic<int> next{0};
-  return std::string(what) + "-" + std::to_string(getpid()) + "-" + std::to_string(next++);
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_file(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-/// Runs `command` through sh; returns its stdout.
-std::string shell_output(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return output;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  pclose(pipe);
-  return output;
-}
+using e2e::read_file;
+using e2e::shell_output;
+using e2e::unique_name;
+using e2e::write_file;
 
 size_t count(const std::string& text, const std::string& what) {
   size_t found = 0;

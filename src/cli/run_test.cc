@@ -442,7 +442,9 @@ TEST(Run, ASigkilledServerResumesWithNothingLostOrDuplicated) {
                                                                  {"cah-hello-b", "cah-hello"},
                                                                  {"cah-slow", "cah-slow"},
                                                                  {"cah-tail", "cah-hello"}});
-  const auto args = run_args("test", registry, scratch / "store", prefix, {"--jobs", "1"});
+  // One preparation at a time: crates reach the worker in the plan's order.
+  const auto args =
+      run_args("test", registry, scratch / "store", prefix, {"--jobs", "1", "--prepare-jobs", "1"});
   const StoreView store(scratch / "store", "test");
 
   std::optional<Server> first(std::in_place, args, scratch / "first");
@@ -501,7 +503,9 @@ TEST(Run, CtrlCStopsCleanly) {
   const WorkerPrefix prefix("cah-rt");
   const fs::path registry =
       make_registry(scratch / "registry", {{"cah-hello", "cah-hello"}, {"cah-slow", "cah-slow"}});
-  const auto args = run_args("test", registry, scratch / "store", prefix, {"--jobs", "1"});
+  // One preparation at a time: crates reach the worker in the plan's order.
+  const auto args =
+      run_args("test", registry, scratch / "store", prefix, {"--jobs", "1", "--prepare-jobs", "1"});
   const StoreView store(scratch / "store", "test");
 
   Server first(args, scratch / "first");

@@ -85,8 +85,12 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
   try {
     auto last = SteadyClock::now();
     for (;;) {
-      start_preparations();
-      collect_preparations();
+      // Until nothing more finishes: a batch of broken crates frees room for
+      // the next preparations, which must start before the loop can tell
+      // whether anything is left to wait for.
+      do {
+        start_preparations();
+      } while (collect_preparations() > 0);
       for (auto& slot : slots_) assign(*slot);
       const bool busy = preparer_.running() > 0 ||
                         std::any_of(slots_.begin(), slots_.end(),
@@ -158,9 +162,10 @@ void Scheduler::start_preparations() {
   }
 }
 
-void Scheduler::collect_preparations() {
+size_t Scheduler::collect_preparations() {
   preparer_.read_available();
-  for (prepare::Prepared& prepared : preparer_.take_finished()) {
+  std::vector<prepare::Prepared> finished = preparer_.take_finished();
+  for (prepare::Prepared& prepared : finished) {
     PreparationStats& stats = result_.preparation;
     stats.seconds.push_back(prepared.result.seconds);
     stats.bytes_added += prepared.result.bytes_added;
@@ -179,6 +184,7 @@ void Scheduler::collect_preparations() {
                                     [order](const Pending& other) { return other.order > order; });
     ready_.insert(later, Pending{std::move(prepared), order, 0});
   }
+  return finished.size();
 }
 
 std::set<std::string> Scheduler::packages_in_use() const {

@@ -98,7 +98,8 @@ class Scheduler {
   struct Slot;
 
   void start_preparations();
-  void collect_preparations();
+  /// Takes finished preparations; returns how many there were.
+  size_t collect_preparations();
   void count_waiting(double seconds);
   std::set<std::string> packages_in_use() const;
   void assign(Slot& slot);

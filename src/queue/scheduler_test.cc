@@ -480,5 +480,15 @@ TEST_F(SchedulerTest, UpkeepSeesThePackagesOfEveryCrateNotDone) {
   EXPECT_FALSE(calls[0].contains("dep-of-d-1.0.0"));
 }
 
+TEST_F(SchedulerTest, ABatchOfBrokenCratesIsFollowedByTheNext) {
+  // One worker prefetches two crates: both broken, the run must go on to
+  // the crates behind them rather than stop for want of a worker.
+  preparer_->broken = {"b1", "b2", "b3", "b4"};
+  const SchedulerResult result = run(crates({"b1", "b2", "b3", "b4", "ok"}), options(1));
+  EXPECT_EQ(result.counts.at(Outcome::kBroken), 4u);
+  EXPECT_EQ(result.counts.at(Outcome::kPassed), 1u);
+  EXPECT_EQ(sandbox_.sent_crates(), std::vector<std::string>{"ok"});
+}
+
 }  // namespace
 }  // namespace queue
