@@ -33,7 +33,8 @@ fs::path cache_dir() {
 void CatalogueSource::add_options(CLI::App& command) {
   command
       .add_option("--registry", registry,
-                  "Where crates come from: crates-io, sparse+http(s)://HOST/PATH/ (a mirror), or the path of a local registry")
+                  "Where crates come from: crates-io, sparse+http(s)://HOST/PATH/ (a mirror), or "
+                  "the path of a local registry")
       ->capture_default_str();
   command.add_option("--db-dump", db_dump,
                      "crates.io database dump to read (a file or a URL) instead of the store's "
