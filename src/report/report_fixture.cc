@@ -173,18 +173,17 @@ std::string result_record(std::string_view tool, const report::CrateEntry& e, ui
                           ", \"signal\": null, \"wall_seconds\": 1}], \"timed_out\": " + timed_out +
                           ", \"oom_killed\": " + oom +
                           ", \"wall_seconds\": 1, \"peak_memory_bytes\": 0}";
-  std::string record = "{\n  \"schema\": 2,\n  \"tool\": " + json_string(tool) +
-                       ",\n  \"toolchain\": " + json_string(e.toolchain) +
-                       ",\n  \"crate\": " + json_string(e.crate) +
-                       ",\n  \"version\": " + json_string(e.version) +
-                       ",\n  \"outcome\": " + json_string(e.outcome) +
-                       ",\n  \"causes\": " + causes + ",\n  \"spurious\": [],\n  \"diagnosis_version\": 0" +
-                       ",\n  \"error\": " + error + ",\n  \"broken\": " + broken +
-                       ",\n  \"started\": " + json_string(e.started) +
-                       ",\n  \"wall_seconds\": " + std::to_string(e.wall_seconds) +
-                       ",\n  \"peak_memory_bytes\": " + std::to_string(e.peak_memory_bytes) +
-                       ",\n  \"attempts\": 1,\n  \"log_bytes\": " + std::to_string(log_bytes) +
-                       ",\n  \"job\": " + (no_job ? std::string("null") : job);
+  std::string record =
+      "{\n  \"schema\": 2,\n  \"tool\": " + json_string(tool) +
+      ",\n  \"toolchain\": " + json_string(e.toolchain) +
+      ",\n  \"crate\": " + json_string(e.crate) + ",\n  \"version\": " + json_string(e.version) +
+      ",\n  \"outcome\": " + json_string(e.outcome) + ",\n  \"causes\": " + causes +
+      ",\n  \"spurious\": [],\n  \"diagnosis_version\": 0" + ",\n  \"error\": " + error +
+      ",\n  \"broken\": " + broken + ",\n  \"started\": " + json_string(e.started) +
+      ",\n  \"wall_seconds\": " + std::to_string(e.wall_seconds) +
+      ",\n  \"peak_memory_bytes\": " + std::to_string(e.peak_memory_bytes) +
+      ",\n  \"attempts\": 1,\n  \"log_bytes\": " + std::to_string(log_bytes) +
+      ",\n  \"job\": " + (no_job ? std::string("null") : job);
   if (!e.toolchain_version.empty()) {
     record += ",\n  \"toolchain_version\": " + json_string(e.toolchain_version);
   }
