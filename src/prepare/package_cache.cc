@@ -1,6 +1,7 @@
 #include "prepare/package_cache.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "registry/registry.h"
 #include "registry/sha256.h"
 #include "registry/unpack.h"
+#include "util/fd.h"
 
 namespace prepare {
 namespace {
@@ -50,6 +52,22 @@ uint64_t read_bytes_file(const fs::path& folder) {
   return bytes;
 }
 
+/// An exclusive lock on a file, across processes, held while it lives: two
+/// preparations that need the same missing package download it once.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& path)
+      : fd_(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) {
+    if (!fd_) throw std::system_error(errno, std::generic_category(), "open " + path.string());
+    while (flock(fd_.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "flock");
+    }
+  }
+
+ private:
+  util::Fd fd_;  // closing it releases the lock
+};
+
 /// Marks a package used: its folder's modification time is its last use.
 void touch(const fs::path& folder) { utimensat(AT_FDCWD, folder.c_str(), nullptr, 0); }
 
@@ -61,6 +79,7 @@ PackageCache::PackageCache(fs::path root) : root_(std::move(root)) {
   fs::create_directories(packages());
   fs::create_directories(root_ / "tmp");
   fs::create_directories(root_ / "homes");
+  fs::create_directories(root_ / "locks");
 }
 
 fs::path PackageCache::home(unsigned slot) const { return root_ / "homes" / std::to_string(slot); }
@@ -79,6 +98,12 @@ PackageCache::Ensured PackageCache::ensure(const std::string& name, const std::s
   const std::string folder = name + "-" + version;
   const fs::path target = package(folder);
   const catalogue::Crate krate{.name = name, .version = version, .checksum = checksum};
+  if (fs::exists(target / kChecksumFile)) {
+    touch(target);
+    return {};
+  }
+  // Whoever holds the lock downloads; the others find the package after it.
+  const FileLock lock(root_ / "locks" / (folder + ".lock"));
   if (fs::exists(target / kChecksumFile)) {
     touch(target);
     return {};

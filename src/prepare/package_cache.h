@@ -8,6 +8,7 @@
 //   ROOT/packages/NAME-VERSION/   a package's files, .cargo-checksum.json
 //                                 (for cargo) and .cah-bytes (its size)
 //   ROOT/homes/N/                 cargo homes for resolving (index caches)
+//   ROOT/locks/NAME-VERSION.lock  held while one process fetches a package
 //   ROOT/tmp/PID-*/               a live process's temporaries
 //
 // An entry appears whole or not at all: it is unpacked into ROOT/tmp and

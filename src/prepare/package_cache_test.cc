@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "registry/registry.h"
 #include "registry/sha256.h"
@@ -59,6 +62,22 @@ TEST_F(PackageCacheTest, DownloadsOnceAndUnpacksForCargo) {
   EXPECT_EQ(cache.usage().packages, 1u);
   EXPECT_EQ(cache.usage().bytes, first.bytes_added);
   EXPECT_TRUE(fs::is_empty(root_ / "cache/tmp"));
+}
+
+TEST_F(PackageCacheTest, PreparationsNeedingOnePackageAtOnceDownloadItOnce) {
+  std::atomic<int> downloads = 0;
+  std::vector<std::thread> preparations;
+  preparations.reserve(4);
+  for (int i = 0; i < 4; ++i) {
+    // A cache object each, as separate preparation processes have.
+    preparations.emplace_back([&] {
+      PackageCache cache(root_ / "cache");
+      if (cache.ensure("itoa", "1.0.5", checksum_, url(), quick()).downloaded) ++downloads;
+    });
+  }
+  for (std::thread& preparation : preparations) preparation.join();
+  EXPECT_EQ(downloads, 1);
+  EXPECT_EQ(PackageCache(root_ / "cache").usage().packages, 1u);
 }
 
 TEST_F(PackageCacheTest, AWrongChecksumIsRefusedAndLeavesNothing) {
