@@ -1,11 +1,11 @@
 #include "cli/catalogue_options.h"
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "catalogue/db_dump.h"
 #include "catalogue/local_registry.h"
 #include "catalogue/snapshot.h"
+#include "prepare/package_cache.h"
 #include "registry/download.h"
 #include "registry/sha256.h"
 #include "store/store.h"
@@ -17,16 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 bool is_url(std::string_view text) { return text.find("://") != std::string_view::npos; }
-
-// Downloads land in the user's cache, one file per URL, so a second look at
-// the same dump within a day does not fetch it again.
-fs::path cache_dir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return fs::path(xdg) / "crater-at-home";
-  }
-  const char* home = std::getenv("HOME");
-  return fs::path(home != nullptr ? home : "/tmp") / ".cache" / "crater-at-home";
-}
 
 }  // namespace
 
@@ -55,8 +45,11 @@ catalogue::Catalogue CatalogueSource::load_db_dump(
     std::vector<std::string>& notes) const {
   fs::path file = file_or_url;
   if (is_url(file_or_url)) {
-    fs::create_directories(cache_dir());
-    file = cache_dir() / ("db-dump-" + registry::sha256(file_or_url).substr(0, 16) + ".tar.gz");
+    // Downloads land in the user's cache, one file per URL, so a second look
+    // at the same dump within a day does not fetch it again.
+    fs::create_directories(prepare::default_cache_dir());
+    file = prepare::default_cache_dir() /
+           ("db-dump-" + registry::sha256(file_or_url).substr(0, 16) + ".tar.gz");
     std::error_code ec;
     const auto modified = fs::last_write_time(file, ec);
     if (!ec && fs::file_time_type::clock::now() - modified < catalogue::kSnapshotMaxAge) {

@@ -31,7 +31,6 @@
 #include "queue/scheduler.h"
 #include "queue/tool_setup.h"
 #include "registry/download.h"
-#include "sandbox/child_process.h"
 #include "sandbox/docker_sandbox.h"
 #include "sandbox/worker_image.h"
 #include "store/store.h"
@@ -127,21 +126,6 @@ void remove_stale_inboxes() {
 spdlog::level::level_enum log_level(const RunOptions& options) {
   if (!options.log_level.empty()) return queue::parse_log_level(options.log_level);
   return queue::log_level_from_env().value_or(spdlog::level::info);
-}
-
-/// The toolchain's rustc version ("1.95.0"), for package.rust-version;
-/// empty when it cannot be told.
-std::string rustc_version(const std::string& toolchain) {
-  try {
-    const sandbox::CommandOutput output =
-        sandbox::run_to_end({"rustc", "+" + toolchain, "--version"}, std::chrono::seconds(60));
-    // "rustc 1.95.0 (f2d3ce0bd 2026-03-21)"
-    if (output.status.success() && output.out.starts_with("rustc ")) {
-      return output.out.substr(6, output.out.find(' ', 6) - 6);
-    }
-  } catch (const std::exception&) {
-  }
-  return {};
 }
 
 /// The `dl` of a sparse registry's config.json.
@@ -312,8 +296,14 @@ int run(const RunOptions& options) {
     }
   }
 
-  // Preparation, ahead of the workers.
+  // What the run runs with (one `rustc -vV`), stamped on every record; its
+  // release also judges each crate's package.rust-version.
   const std::string toolchain = settings.toolchain.value_or(tool.toolchain);
+  result::RunIdentity identity =
+      plan.to_run.empty() ? result::RunIdentity{} : queue::describe_run(tool, toolchain);
+  identity.registry = source.spec;
+
+  // Preparation, ahead of the workers.
   prepare::ProcessPreparer preparer({
       .executable = "/proc/self/exe",
       .base =
@@ -321,7 +311,7 @@ int run(const RunOptions& options) {
               .registry = options.source.registry,
               .dl = source.remote() && !plan.to_run.empty() ? registry_dl(source, cache) : "",
               .toolchain = toolchain,
-              .rustc_version = plan.to_run.empty() ? "" : rustc_version(toolchain),
+              .rustc_version = identity.toolchain_version,
               .cache = cache.root().string(),
               .staging = inbox.string(),
               .sandbox_staging = kInboxMount,
@@ -363,9 +353,6 @@ int run(const RunOptions& options) {
       .total = plan.to_run.size(),
   });
   progress.set_level(log_level(options));
-  result::RunIdentity identity =
-      plan.to_run.empty() ? result::RunIdentity{} : queue::describe_run(tool, toolchain);
-  identity.registry = source.spec;
   queue::Scheduler scheduler(
       {
           .tool_name = run_name,
