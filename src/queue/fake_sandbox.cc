@@ -15,6 +15,7 @@ namespace queue {
 using SteadyClock = std::chrono::steady_clock;
 
 struct FakeSandbox::State {
+  bool down = false;  // the engine: probes fail
   std::map<std::string, CrateScript> scripts;
   std::set<unsigned> failing_starts;
   std::vector<SentJob> sent;
@@ -195,6 +196,10 @@ std::unique_ptr<sandbox::JobWorker> FakeSandbox::start_worker(unsigned index) co
   ++state_->started;
   ++state_->alive;
   return std::make_unique<FakeWorker>(state_, index);
+}
+
+std::vector<std::string> FakeSandbox::probe_command() const {
+  return {state_->down ? "false" : "true"};
 }
 
 size_t FakeSandbox::remove_all() const {

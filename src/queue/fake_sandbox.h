@@ -59,6 +59,7 @@ class FakeSandbox : public sandbox::Sandbox {
 
   std::unique_ptr<sandbox::JobWorker> start_worker(unsigned index) const override;
   size_t remove_all() const override;
+  std::vector<std::string> probe_command() const override;
 
   std::vector<SentJob> sent() const;
   /// Crate names in the order their jobs were sent.

@@ -261,6 +261,10 @@ size_t DockerSandbox::remove_all() const {
   return found;
 }
 
+std::vector<std::string> DockerSandbox::probe_command() const {
+  return docker({"version", "--format", "{{.Server.Version}}"});
+}
+
 std::string DockerSandbox::image_id() const {
   const CommandOutput image =
       run_to_end(docker({"image", "inspect", "--format", "{{.Id}}", options_.image}), kCliTimeout);

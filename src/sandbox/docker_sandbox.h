@@ -109,6 +109,8 @@ class DockerSandbox : public Sandbox {
   /// until none is listed; returns how many there were. Throws
   /// SandboxError if some remain.
   size_t remove_all() const override;
+  /// `docker version` against this sandbox's engine.
+  std::vector<std::string> probe_command() const override;
 
   /// The image's id ("sha256:…"). Throws SandboxError.
   std::string image_id() const;

@@ -70,6 +70,10 @@ class Sandbox {
   /// Removes every worker of this sandbox, running or not; returns how many
   /// there were. Throws SandboxError if some remain.
   virtual size_t remove_all() const = 0;
+  /// A short command that exits 0 while the engine answers: the scheduler
+  /// runs it without blocking its loop to tell a dead worker from a dead
+  /// engine, and to see a lost engine come back.
+  virtual std::vector<std::string> probe_command() const = 0;
 };
 
 }  // namespace sandbox
