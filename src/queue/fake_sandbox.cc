@@ -14,8 +14,14 @@ namespace queue {
 
 using SteadyClock = std::chrono::steady_clock;
 
+class FakeWorker;
+
 struct FakeSandbox::State {
-  bool down = false;  // the engine: probes fail
+  /// The engine is down until then: probes fail, no worker starts.
+  SteadyClock::time_point down_until;
+  bool down() const { return SteadyClock::now() < down_until; }
+  std::set<FakeWorker*> workers;  // alive
+  mutable size_t probes = 0;
   std::map<std::string, CrateScript> scripts;
   std::set<unsigned> failing_starts;
   std::vector<SentJob> sent;
@@ -24,8 +30,6 @@ struct FakeSandbox::State {
   size_t alive = 0;
   size_t remove_all_calls = 0;
 };
-
-namespace {
 
 /// One scripted worker: its events wait in a queue, each due at a time, and
 /// a timerfd armed for the first one wakes the owner's poll.
@@ -37,10 +41,19 @@ class FakeWorker : public sandbox::JobWorker {
         name_("fake-" + std::to_string(index)),
         timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
     if (timer_ < 0) throw std::system_error(errno, std::generic_category(), "timerfd_create");
+    state_->workers.insert(this);
   }
   ~FakeWorker() override {
     stop();
     close(timer_);
+  }
+
+  /// Its engine went away: it dies at once, as a `docker run` client does
+  /// when its connection drops.
+  void lose_engine() {
+    queue_.clear();
+    queue_.push_back({SteadyClock::now(), Kind::kDeath, name_ + " lost its engine", {}});
+    arm();
   }
   FakeWorker(const FakeWorker&) = delete;
   FakeWorker& operator=(const FakeWorker&) = delete;
@@ -69,6 +82,12 @@ class FakeWorker : public sandbox::JobWorker {
     }
     due += script.end_after;
     CrateScript::End end = script.end;
+    if (attempt <= script.engine_losses_first) {
+      queue_.push_back({due, Kind::kEngineLoss, {}, {}});
+      engine_down_for_ = script.engine_down_for;
+      arm();
+      return;
+    }
     if (attempt <= script.deaths_first) {
       end = CrateScript::End::kDeath;
     } else if (attempt <= script.deaths_first + script.hangs_first) {
@@ -111,6 +130,7 @@ class FakeWorker : public sandbox::JobWorker {
 
   void stop() override {
     if (!dead_) --state_->alive;
+    state_->workers.erase(this);
     dead_ = true;
     busy_ = false;
     queue_.clear();
@@ -120,7 +140,7 @@ class FakeWorker : public sandbox::JobWorker {
   std::vector<std::string> take_warnings() override { return {}; }
 
  private:
-  enum class Kind { kOutput, kResult, kJobError, kDeath };
+  enum class Kind { kOutput, kResult, kJobError, kDeath, kEngineLoss };
   struct Event {
     SteadyClock::time_point due;
     Kind kind;
@@ -131,6 +151,10 @@ class FakeWorker : public sandbox::JobWorker {
   void deliver(Event event) {
     if (event.kind == Kind::kOutput) {
       if (events_.on_output) events_.on_output(event.text);
+      return;
+    }
+    if (event.kind == Kind::kEngineLoss) {
+      FakeSandbox::lose(*state_, engine_down_for_);
       return;
     }
     busy_ = false;
@@ -147,6 +171,7 @@ class FakeWorker : public sandbox::JobWorker {
         if (done.on_death) done.on_death(std::move(event.text));
         break;
       case Kind::kOutput:
+      case Kind::kEngineLoss:
         break;
     }
   }
@@ -174,9 +199,18 @@ class FakeWorker : public sandbox::JobWorker {
   std::deque<Event> queue_;
   bool busy_ = false;
   bool dead_ = false;
+  std::chrono::milliseconds engine_down_for_{0};
 };
 
-}  // namespace
+void FakeSandbox::lose(State& state, std::chrono::milliseconds how_long) {
+  state.down_until = SteadyClock::now() + how_long;
+  const std::set<FakeWorker*> workers = state.workers;
+  for (FakeWorker* worker : workers) worker->lose_engine();
+}
+
+void FakeSandbox::lose_engine(std::chrono::milliseconds how_long) { lose(*state_, how_long); }
+
+size_t FakeSandbox::probes() const { return state_->probes; }
 
 FakeSandbox::FakeSandbox() : state_(std::make_shared<State>()) {}
 FakeSandbox::~FakeSandbox() = default;
@@ -190,6 +224,7 @@ void FakeSandbox::fail_starts(std::set<unsigned> indexes) {
 }
 
 std::unique_ptr<sandbox::JobWorker> FakeSandbox::start_worker(unsigned index) const {
+  if (state_->down()) throw sandbox::SandboxError("fake engine is down");
   if (state_->failing_starts.contains(index)) {
     throw sandbox::SandboxError("fake worker " + std::to_string(index) + " cannot start");
   }
@@ -199,7 +234,8 @@ std::unique_ptr<sandbox::JobWorker> FakeSandbox::start_worker(unsigned index) co
 }
 
 std::vector<std::string> FakeSandbox::probe_command() const {
-  return {state_->down ? "false" : "true"};
+  ++state_->probes;
+  return {state_->down() ? "false" : "true"};
 }
 
 size_t FakeSandbox::remove_all() const {

@@ -39,6 +39,11 @@ struct CrateScript {
   unsigned deaths_first = 0;
   /// The same for hangs, counted after the deaths.
   unsigned hangs_first = 0;
+  /// The first this many jobs for the crate take the whole engine down
+  /// after their output: every worker of the sandbox dies, probes fail and
+  /// no worker starts for `engine_down_for`.
+  unsigned engine_losses_first = 0;
+  std::chrono::milliseconds engine_down_for{200};
 };
 
 /// A job a fake worker was sent.
@@ -56,6 +61,11 @@ class FakeSandbox : public sandbox::Sandbox {
   void script(const std::string& crate, CrateScript script);
   /// start_worker(index) throws SandboxError for these indexes.
   void fail_starts(std::set<unsigned> indexes);
+  /// Takes the engine down now for `how_long`, as a crate's
+  /// engine_losses_first does.
+  void lose_engine(std::chrono::milliseconds how_long);
+  /// Probes run so far.
+  size_t probes() const;
 
   std::unique_ptr<sandbox::JobWorker> start_worker(unsigned index) const override;
   size_t remove_all() const override;
@@ -70,6 +80,7 @@ class FakeSandbox : public sandbox::Sandbox {
   size_t remove_all_calls() const;
 
   struct State;
+  static void lose(State& state, std::chrono::milliseconds how_long);
 
  private:
   std::shared_ptr<State> state_;

@@ -176,9 +176,29 @@ void Progress::requeued(size_t worker, std::string_view crate, std::string_view 
   stop_running(worker);
   ++requeues_;
   message(spdlog::level::warn,
-          fmt::format("{} {}: requeued, worker {} died: {}", crate, version, worker, why));
+          fmt::format("{} {}: requeued from worker {}: {}", crate, version, worker, why));
   redraw(true);
   report_if_due();
+}
+
+void Progress::set_engines(std::vector<EngineStatus> engines) { engines_ = std::move(engines); }
+
+std::string Progress::engines_status() const {
+  const bool lost = std::any_of(engines_.begin(), engines_.end(),
+                                [](const EngineStatus& engine) { return engine.lost; });
+  if (engines_.size() < 2 && !lost) return {};
+  const std::chrono::duration<double> elapsed = options_.now() - start_;
+  std::string text;
+  for (const EngineStatus& engine : engines_) {
+    text += text.empty() ? " | " : " · ";
+    text += fmt::format("{} {}/{}", engine.name, engine.busy, engine.workers);
+    if (engine.lost) {
+      text += " lost";
+    } else if (elapsed >= seconds(1) && engine.crates > 0) {
+      text += fmt::format(" {:.0f}/h", static_cast<double>(engine.crates) * 3600 / elapsed.count());
+    }
+  }
+  return text;
 }
 
 void Progress::message(spdlog::level::level_enum level, std::string_view text) {
@@ -206,6 +226,13 @@ std::string Progress::summary(size_t slowest) const {
     text += fmt::format("  {:<21}{:>8}\n", describe(outcome), counts_.at(index(outcome)));
   }
   text += fmt::format("  {:<21}{:>8}\n", "requeued", requeues_);
+  if (engines_.size() > 1) {
+    text += "Engines:\n";
+    for (const EngineStatus& engine : engines_) {
+      text += fmt::format("  {:<40} {:>3} workers {:>8} crates\n", engine.name, engine.workers,
+                          engine.crates);
+    }
+  }
 
   std::vector<Slow> sorted = slowest_;
   std::sort(sorted.begin(), sorted.end(),
@@ -281,6 +308,7 @@ std::string Progress::status(bool with_workers) const {
   }
   if (requeues_ > 0) counts += fmt::format(" requeued {}", requeues_);
   if (!counts.empty()) line += " |" + counts;
+  line += engines_status();
 
   std::vector<size_t> busy;
   for (size_t i = 0; i < running_.size(); ++i) {

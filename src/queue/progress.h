@@ -41,6 +41,17 @@ std::optional<spdlog::level::level_enum> log_level_from_env();
 /// elapsed times.
 std::string format_duration(std::chrono::seconds duration);
 
+/// One Docker engine, for the status line and the summary.
+struct EngineStatus {
+  std::string name;
+  size_t workers = 0;
+  size_t busy = 0;    // workers with a crate now
+  size_t crates = 0;  // finished there so far
+  bool lost = false;
+
+  friend bool operator==(const EngineStatus&, const EngineStatus&) = default;
+};
+
 struct ProgressOptions {
   FILE* out = stderr;
   /// Draw a status line; the caller passes isatty(fileno(out)).
@@ -78,6 +89,9 @@ class Progress {
   /// The worker died with the crate on it; the crate goes back in the queue.
   void requeued(size_t worker, std::string_view crate, std::string_view version,
                 std::string_view why);
+  /// Each engine's state, when the run has several (or one is lost): shown
+  /// on the status line and the minutely progress line.
+  void set_engines(std::vector<EngineStatus> engines);
   /// A log line from elsewhere in the run (a warning, an error).
   void message(spdlog::level::level_enum level, std::string_view text);
 
@@ -108,6 +122,7 @@ class Progress {
   void redraw(bool throttled);
   void report_if_due();
   std::string status(bool with_workers) const;
+  std::string engines_status() const;
   std::optional<double> rate_per_hour() const;
   size_t done() const;
   void record_slow(std::string_view crate, std::string_view version, double seconds,
@@ -120,6 +135,7 @@ class Progress {
   std::array<size_t, result::kOutcomes.size()> counts_{};  // by Outcome
   size_t requeues_ = 0;
   std::vector<std::optional<Running>> running_;  // by worker
+  std::vector<EngineStatus> engines_;
   // The slowest crates so far, a min-heap on seconds, at most kSlowestKept.
   std::vector<Slow> slowest_;
   std::optional<std::chrono::steady_clock::time_point> last_draw_;

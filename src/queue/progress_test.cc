@@ -155,7 +155,7 @@ TEST_F(ProgressTest, PlainOutputLogsEveryEvent) {
             "<time> [info] serde 1.0.200: passed (12.3 s)\n"
             "<time> [info] rand 0.8.5: timed out (3600.0 s)\n"
             "<time> [info] libc 0.2.150: started on worker 0\n"
-            "<time> [warning] libc 0.2.150: requeued, worker 0 died: exited with signal 9\n"
+            "<time> [warning] libc 0.2.150: requeued from worker 0: exited with signal 9\n"
             "<time> [warning] disk almost full\n");
 }
 

@@ -1,16 +1,20 @@
 #include "queue/scheduler.h"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <csignal>
 #include <optional>
 #include <system_error>
 
 #include "render/page.h"
 #include "result/crate_log.h"
 #include "result/record.h"
+#include "sandbox/child_process.h"
 
 namespace queue {
 namespace {
@@ -51,20 +55,49 @@ struct Scheduler::InFlight {
   std::optional<std::string> death;
 };
 
+struct Scheduler::EngineState {
+  Engine engine;
+  enum class State : uint8_t { kUp, kLost };
+  State state = State::kUp;
+  /// The probe running now, if any, and when it is given up.
+  std::unique_ptr<sandbox::ChildProcess> probe;
+  SteadyClock::time_point probe_deadline;
+  std::string probe_output;
+  /// While lost: when to ask again, and the wait after that.
+  SteadyClock::time_point next_probe;
+  std::chrono::milliseconds backoff{0};
+  std::string lost_why;
+  EngineStats stats;
+};
+
 struct Scheduler::Slot {
-  unsigned index = 0;
+  size_t id = 0;       // across engines, for progress
+  unsigned index = 0;  // within its engine, for start_worker
+  EngineState* engine = nullptr;
   std::unique_ptr<sandbox::JobWorker> worker;
   std::optional<InFlight> job;
   int failed_starts = 0;
+  /// The worker died (or hung) with the job: settled once the engine's
+  /// probe tells whose fault it was.
+  std::optional<std::string> lost_why;
 };
+
+Scheduler::Scheduler(SchedulerOptions options, std::vector<Engine> engines,
+                     prepare::Preparer& preparer, store::Store& store, Progress& progress)
+    : options_(std::move(options)), preparer_(preparer), store_(store), progress_(progress) {
+  for (Engine& engine : engines) {
+    auto state = std::make_unique<EngineState>();
+    state->stats = {.name = engine.name, .workers = engine.workers};
+    state->engine = std::move(engine);
+    engines_.push_back(std::move(state));
+  }
+}
 
 Scheduler::Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox,
                      prepare::Preparer& preparer, store::Store& store, Progress& progress)
-    : options_(std::move(options)),
-      sandbox_(sandbox),
-      preparer_(preparer),
-      store_(store),
-      progress_(progress) {}
+    : Scheduler(options,
+                {Engine{.sandbox = &sandbox, .workers = std::max<size_t>(options.workers, 1)}},
+                preparer, store, progress) {}
 
 Scheduler::~Scheduler() = default;
 
@@ -76,10 +109,21 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
   plan_order_.clear();
   for (size_t i = 0; i < crates.size(); ++i) plan_order_.emplace(folder_of(crates[i]), i);
   slots_.clear();
-  for (size_t i = 0; i < std::max<size_t>(options_.workers, 1); ++i) {
-    slots_.push_back(std::make_unique<Slot>());
-    slots_.back()->index = static_cast<unsigned>(i);
+  for (auto& engine : engines_) {
+    engine->state = EngineState::State::kUp;
+    engine->probe.reset();
+    engine->backoff = options_.engine_retry;
+    engine->stats.crates = 0;
+    engine->stats.losses = 0;
+    for (size_t i = 0; i < engine->engine.workers; ++i) {
+      auto slot = std::make_unique<Slot>();
+      slot->id = slots_.size();
+      slot->index = static_cast<unsigned>(i);
+      slot->engine = engine.get();
+      slots_.push_back(std::move(slot));
+    }
   }
+  if (slots_.empty()) throw sandbox::SandboxError("no engine has workers");
   fs::create_directories(options_.inbox);
 
   try {
@@ -94,11 +138,16 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
       for (auto& slot : slots_) assign(*slot);
       const bool busy = preparer_.running() > 0 ||
                         std::any_of(slots_.begin(), slots_.end(),
-                                    [](const auto& slot) { return slot->job.has_value(); });
+                                    [](const auto& slot) { return slot->job.has_value(); }) ||
+                        std::any_of(engines_.begin(), engines_.end(),
+                                    [](const auto& engine) { return engine->probe != nullptr; });
       if (!busy) {
         if (unprepared_.empty() && ready_.empty()) break;
-        // Every worker failed to start: nothing can run.
-        throw sandbox::SandboxError("no worker could be started; see the messages above");
+        // Nothing runs: every engine is lost (wait for one), or every
+        // worker failed to start on the engines there are.
+        if (!waiting_for_engines()) {
+          throw sandbox::SandboxError("no worker could be started; see the messages above");
+        }
       }
 
       std::vector<pollfd> fds;
@@ -108,6 +157,11 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
         for (const int fd : slot->worker->output_fds()) fds.push_back({fd, POLLIN, 0});
       }
       for (const int fd : preparer_.fds()) fds.push_back({fd, POLLIN, 0});
+      for (const auto& engine : engines_) {
+        if (!engine->probe) continue;
+        fds.push_back({engine->probe->stdout_fd(), POLLIN, 0});
+        fds.push_back({engine->probe->stderr_fd(), POLLIN, 0});
+      }
       if (poll(fds.data(), fds.size(), poll_timeout_ms()) < 0 && errno != EINTR) {
         throw std::system_error(errno, std::generic_category(), "poll");
       }
@@ -127,6 +181,8 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
         }
         settle(*slot);
       }
+      read_probes();
+      report_engines();
       progress_.tick();
     }
   } catch (...) {
@@ -139,16 +195,22 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
 
 bool Scheduler::ensure_worker(Slot& slot) {
   if (slot.worker && slot.worker->alive()) return true;
+  EngineState& engine = *slot.engine;
+  // While its engine is lost or being asked, a slot takes nothing.
+  if (engine.state != EngineState::State::kUp || engine.probe) return false;
   if (slot.failed_starts >= kStartAttempts) return false;
   try {
-    slot.worker = sandbox_.start_worker(slot.index);
+    slot.worker = engine.engine.sandbox->start_worker(slot.index);
     slot.failed_starts = 0;
     return true;
   } catch (const std::exception& e) {
     slot.worker.reset();
     ++slot.failed_starts;
-    progress_.message(spdlog::level::err,
-                      "cannot start worker " + std::to_string(slot.index) + ": " + e.what());
+    progress_.message(spdlog::level::err, "cannot start worker " + std::to_string(slot.index) +
+                                              " on " + engine.engine.name + ": " + e.what());
+    // Perhaps the engine itself is gone: then the start was not the
+    // worker's failure, and the engine is retried with backoff.
+    start_probe(engine);
     return false;
   }
 }
@@ -242,7 +304,7 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
       flight.started + std::chrono::seconds(job.timeouts.wall_seconds) + options_.grace;
   flight.log = std::move(log);
   for (const std::string& text : flight.pending.prepared.result.notes) flight.log->note(text);
-  progress_.started(slot.index, crate.name, crate.version);
+  progress_.started(slot.id, crate.name, crate.version);
 
   InFlight* in_flight = &flight;
   slot.worker->send(
@@ -263,11 +325,13 @@ void Scheduler::settle(Slot& slot) {
     const std::string error = *flight.job_error;
     note(slot, "the job could not start: " + error);
     complete(slot, error);
+  } else if (slot.lost_why) {
+    // Waiting for the engine's probe: probe_finished() settles it.
   } else if (flight.death) {
-    handle_death(slot, *flight.death);
+    worker_lost(slot, *flight.death);
   } else if (SteadyClock::now() > flight.deadline) {
     slot.worker->stop();  // its agent hung: no death event follows a stop
-    handle_death(slot, "worker " + slot.worker->name() + " did not answer within its timeouts");
+    worker_lost(slot, "worker " + slot.worker->name() + " did not answer within its timeouts");
   }
 }
 
@@ -287,6 +351,7 @@ void Scheduler::complete(Slot& slot, const std::string& error) {
       .started = flight.started_at,
       .wall_seconds = seconds_since(flight.started),
       .attempts = flight.pending.attempts,
+      .engine = slot.engine->engine.name,
       .log_bytes = flight.log->bytes(),
       .renderer_version = render::kRendererVersion,
   };
@@ -296,7 +361,8 @@ void Scheduler::complete(Slot& slot, const std::string& error) {
   store_.put(result::result_key(options_.tool_name, record.crate, record.version),
              result::to_json(record), store::kJsonType);
   ++result_.counts[record.outcome];
-  progress_.finished(slot.index, record.crate, record.version, record.outcome, record.wall_seconds);
+  ++slot.engine->stats.crates;
+  progress_.finished(slot.id, record.crate, record.version, record.outcome, record.wall_seconds);
   prepare::remove_staged(flight.pending.prepared);
   slot.job.reset();
 }
@@ -332,11 +398,155 @@ void Scheduler::record_unprepared(const prepare::Prepared& prepared) {
                      record.wall_seconds);
 }
 
+void Scheduler::worker_lost(Slot& slot, const std::string& why) {
+  slot.lost_why = why;
+  if (slot.worker) slot.worker->stop();
+  start_probe(*slot.engine);
+}
+
+void Scheduler::start_probe(EngineState& engine) {
+  if (engine.probe) return;
+  engine.probe_output.clear();
+  try {
+    engine.probe = std::make_unique<sandbox::ChildProcess>(engine.engine.sandbox->probe_command());
+    engine.probe->close_stdin();
+    engine.probe_deadline = SteadyClock::now() + options_.probe_timeout;
+  } catch (const std::exception& e) {
+    engine.probe.reset();
+    probe_finished(engine, false, e.what());
+  }
+}
+
+void Scheduler::read_probes() {
+  const auto now = SteadyClock::now();
+  for (auto& owned : engines_) {
+    EngineState& engine = *owned;
+    if (!engine.probe && engine.state == EngineState::State::kLost && now >= engine.next_probe) {
+      start_probe(engine);
+    }
+    if (!engine.probe) continue;
+    std::array<char, 4096> buffer;
+    for (const int fd : {engine.probe->stdout_fd(), engine.probe->stderr_fd()}) {
+      for (;;) {
+        const ssize_t n = read(fd, buffer.data(), buffer.size());
+        if (n <= 0) break;
+        if (engine.probe_output.size() < 4096) {
+          engine.probe_output.append(buffer.data(), static_cast<size_t>(n));
+        }
+      }
+    }
+    if (const auto status = engine.probe->try_wait()) {
+      engine.probe.reset();
+      std::string why = engine.probe_output;
+      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+      if (why.empty()) why = "the probe " + status->describe();
+      probe_finished(engine, status->success(), why);
+    } else if (now > engine.probe_deadline) {
+      engine.probe->kill(SIGKILL);
+      engine.probe->wait();
+      engine.probe.reset();
+      probe_finished(engine, false,
+                     "no answer within " +
+                         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                            options_.probe_timeout)
+                                            .count()) +
+                         " s");
+    }
+  }
+}
+
+void Scheduler::probe_finished(EngineState& engine, bool answered, const std::string& why) {
+  if (!answered) {
+    engine_lost(engine, why);
+    return;
+  }
+  if (engine.state == EngineState::State::kLost) {
+    engine.state = EngineState::State::kUp;
+    engine.backoff = options_.engine_retry;
+    progress_.message(spdlog::level::warn, "engine " + engine.engine.name + " is back");
+  }
+  // The engine answers: what died was the worker, and its crate is handled
+  // as a worker death.
+  for (auto& slot : slots_) {
+    if (slot->engine != &engine) continue;
+    if (slot->lost_why) {
+      const std::string died = *std::exchange(slot->lost_why, std::nullopt);
+      handle_death(*slot, died);
+    }
+  }
+}
+
+void Scheduler::engine_lost(EngineState& engine, const std::string& why) {
+  const auto retry = std::chrono::duration_cast<std::chrono::seconds>(engine.backoff);
+  if (engine.state == EngineState::State::kUp) {
+    ++engine.stats.losses;
+    size_t returned = 0;
+    for (auto& slot : slots_) {
+      if (slot->engine != &engine) continue;
+      slot->lost_why.reset();
+      if (slot->worker) slot->worker->stop();
+      slot->worker.reset();
+      slot->failed_starts = 0;
+      if (!slot->job) continue;
+      // Not the crate's attempt: it goes back to the front of the queue.
+      InFlight& flight = *slot->job;
+      --flight.pending.attempts;
+      progress_.requeued(slot->id, flight.pending.crate().name, flight.pending.crate().version,
+                         "engine " + engine.engine.name + " lost");
+      flight.log->abort();
+      ready_.insert(ready_.begin(), std::move(flight.pending));
+      slot->job.reset();
+      ++returned;
+    }
+    progress_.message(spdlog::level::err,
+                      fmt::format("engine {} lost ({}); {} crates back in the queue; retrying "
+                                  "in {} s",
+                                  engine.engine.name, why, returned, retry.count()));
+  } else {
+    progress_.message(spdlog::level::debug,
+                      fmt::format("engine {} still lost ({}); retrying in {} s", engine.engine.name,
+                                  why, retry.count()));
+  }
+  engine.state = EngineState::State::kLost;
+  engine.lost_why = why;
+  engine.next_probe = SteadyClock::now() + engine.backoff;
+  engine.backoff = std::min(engine.backoff * 2, options_.engine_retry_max);
+  // Re-sort: crates returned from several slots keep the plan's order.
+  std::stable_sort(ready_.begin(), ready_.end(),
+                   [](const Pending& a, const Pending& b) { return a.order < b.order; });
+}
+
+bool Scheduler::waiting_for_engines() {
+  const bool all_lost = std::all_of(engines_.begin(), engines_.end(), [](const auto& engine) {
+    return engine->state == EngineState::State::kLost;
+  });
+  if (!all_lost) return false;
+  if (options_.stop_without_engines) {
+    throw sandbox::SandboxError("every engine is lost, and the run was told to stop then (last: " +
+                                engines_.back()->lost_why + ")");
+  }
+  return true;
+}
+
+void Scheduler::report_engines() {
+  std::vector<EngineStatus> statuses;
+  for (const auto& engine : engines_) {
+    EngineStatus status{.name = engine->engine.name,
+                        .workers = engine->engine.workers,
+                        .crates = engine->stats.crates,
+                        .lost = engine->state == EngineState::State::kLost};
+    for (const auto& slot : slots_) {
+      if (slot->engine == engine.get() && slot->job) ++status.busy;
+    }
+    statuses.push_back(std::move(status));
+  }
+  progress_.set_engines(std::move(statuses));
+}
+
 void Scheduler::handle_death(Slot& slot, const std::string& why) {
   InFlight& flight = *slot.job;
   if (flight.pending.attempts < kAttempts) {
-    progress_.requeued(slot.index, flight.pending.crate().name, flight.pending.crate().version,
-                       why);
+    progress_.requeued(slot.id, flight.pending.crate().name, flight.pending.crate().version, why);
     flight.log->abort();
     ready_.insert(ready_.begin(), std::move(flight.pending));  // next to run
     slot.job.reset();
@@ -348,13 +558,22 @@ void Scheduler::handle_death(Slot& slot, const std::string& why) {
 }
 
 int Scheduler::poll_timeout_ms() const {
-  // At least once a second for progress_.tick(), sooner for a deadline.
+  // At least once a second for progress_.tick(), sooner for a deadline or
+  // a probe that is due.
   auto timeout = std::chrono::milliseconds(1000);
   const auto now = SteadyClock::now();
-  for (const auto& slot : slots_) {
-    if (!slot->job) continue;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(slot->job->deadline - now);
+  const auto until = [&](SteadyClock::time_point when) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(when - now);
     timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
+  };
+  for (const auto& slot : slots_) {
+    if (slot->job && !slot->lost_why) until(slot->job->deadline);
+  }
+  for (const auto& engine : engines_) {
+    if (engine->probe)
+      until(engine->probe_deadline);
+    else if (engine->state == EngineState::State::kLost)
+      until(engine->next_probe);
   }
   return static_cast<int>(timeout.count());
 }
@@ -370,13 +589,25 @@ void Scheduler::stop_all(bool interrupted) {
       slot->job.reset();
     }
     slot->worker.reset();
+    slot->lost_why.reset();
   }
   for (const Pending& pending : ready_) prepare::remove_staged(pending.prepared);
   ready_.clear();
-  try {
-    sandbox_.remove_all();  // a container whose removal raced its start
-  } catch (const std::exception& e) {
-    progress_.message(spdlog::level::warn, e.what());
+  result_.engines.clear();
+  for (auto& engine : engines_) {
+    if (engine->probe) {
+      engine->probe->kill(SIGKILL);
+      engine->probe->wait();
+      engine->probe.reset();
+    }
+    result_.engines.push_back(engine->stats);
+    try {
+      // Containers whose removal raced their start, on every engine; a
+      // lost one may still have some, which a later run removes.
+      engine->engine.sandbox->remove_all();
+    } catch (const std::exception& e) {
+      progress_.message(spdlog::level::warn, engine->engine.name + ": " + e.what());
+    }
   }
   std::error_code ignored;
   fs::remove_all(options_.inbox, ignored);

@@ -5,11 +5,16 @@
 // the plan's order, and workers take the earliest prepared crate, so a slow
 // download delays only its own crate; one that is broken or cannot be
 // prepared is recorded without reaching a worker.
-// Each crate's output streams to the store as it comes, raw and rendered,
-// and its result record is stored last. A worker that dies is replaced and
-// its crate re-queued once; a second death records an infrastructure error
-// with the log so far. A stop request (Ctrl-C) ends the run with nothing
-// half-written: crates in flight leave no objects and run again next time.
+// Workers live on one or more Docker engines (Engine). Each crate's output
+// streams to the store as it comes, raw and rendered, and its result record
+// is stored last. A worker that dies is replaced and its crate re-queued
+// once; a second death records an infrastructure error with the log so far.
+// Whether a death is the worker's or its engine's is asked of the engine
+// (a probe run without blocking the loop): an engine that does not answer
+// is lost, every crate it had goes back to the queue without counting as
+// an attempt, and it is probed again with backoff until it rejoins. A stop
+// request (Ctrl-C) ends the run with nothing half-written: crates in flight
+// leave no objects and run again next time.
 
 #include <chrono>
 #include <cstddef>
@@ -33,6 +38,17 @@
 #include "tools/tool.h"
 
 namespace queue {
+
+/// One Docker engine's share of a run.
+struct Engine {
+  /// For records, messages and the status line: "local", a URL, a context.
+  std::string name = "local";
+  const sandbox::Sandbox* sandbox = nullptr;
+  size_t workers = 1;
+  /// Its jobs carry each crate's source and dependencies through the
+  /// protocol: no folder of the server is mounted there.
+  bool remote = false;
+};
 
 struct SchedulerOptions {
   /// The name results are stored under (T/raw, T/logs, T/results).
@@ -60,6 +76,13 @@ struct SchedulerOptions {
   /// cache is bounded there without removing what a build needs.
   std::function<void(const std::set<std::string>& in_use)> upkeep;
   size_t upkeep_every = 100;
+  /// A lost engine is probed again after this, doubling up to the max.
+  std::chrono::milliseconds engine_retry{std::chrono::seconds(5)};
+  std::chrono::milliseconds engine_retry_max{std::chrono::minutes(5)};
+  /// A probe that has not answered by then failed (an ssh that hangs).
+  std::chrono::milliseconds probe_timeout{std::chrono::seconds(30)};
+  /// When every engine is lost: stop the run (true) or wait for one.
+  bool stop_without_engines = false;
 };
 
 /// How preparation kept up, for the summary and bench/prepare.
@@ -73,14 +96,26 @@ struct PreparationStats {
   double waiting_seconds = 0;
 };
 
+/// How each engine did, for the summary.
+struct EngineStats {
+  std::string name;
+  size_t workers = 0;
+  size_t crates = 0;  // records of crates that ran there
+  size_t losses = 0;  // times it was lost
+};
+
 struct SchedulerResult {
   std::map<result::Outcome, size_t> counts;
   bool interrupted = false;
   PreparationStats preparation;
+  std::vector<EngineStats> engines;
 };
 
 class Scheduler {
  public:
+  Scheduler(SchedulerOptions options, std::vector<Engine> engines, prepare::Preparer& preparer,
+            store::Store& store, Progress& progress);
+  /// One engine, "local", with options.workers workers.
   Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox, prepare::Preparer& preparer,
             store::Store& store, Progress& progress);
   ~Scheduler();
@@ -89,13 +124,14 @@ class Scheduler {
 
   /// Runs every crate. Throws store::StoreError if the store fails (after
   /// stopping every worker), sandbox::SandboxError if workers cannot be
-  /// started at all.
+  /// started at all, or every engine is lost and options say to stop.
   SchedulerResult run(const std::vector<catalogue::Crate>& crates);
 
  private:
   struct Pending;
   struct InFlight;
   struct Slot;
+  struct EngineState;
 
   void start_preparations();
   /// Takes finished preparations; returns how many there were.
@@ -109,15 +145,24 @@ class Scheduler {
   void complete(Slot& slot, const std::string& error);
   void record_unprepared(const prepare::Prepared& prepared);
   void handle_death(Slot& slot, const std::string& why);
+  /// A worker died or hung: its engine is asked whether it is still there.
+  void worker_lost(Slot& slot, const std::string& why);
+  void start_probe(EngineState& engine);
+  void read_probes();
+  void probe_finished(EngineState& engine, bool answered, const std::string& why);
+  void engine_lost(EngineState& engine, const std::string& why);
+  /// Every engine lost and none being asked: wait, or stop if told to.
+  bool waiting_for_engines();
+  void report_engines();
   void note(Slot& slot, const std::string& text);
   void stop_all(bool interrupted);
   int poll_timeout_ms() const;
 
   SchedulerOptions options_;
-  const sandbox::Sandbox& sandbox_;
   prepare::Preparer& preparer_;
   store::Store& store_;
   Progress& progress_;
+  std::vector<std::unique_ptr<EngineState>> engines_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<catalogue::Crate> unprepared_;  // taken from the back
   std::vector<Pending> ready_;                // prepared, the earliest in the plan first

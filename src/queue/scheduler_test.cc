@@ -196,6 +196,23 @@ class SchedulerTest : public ::testing::Test {
     return scheduler.run(plan);
   }
 
+  SchedulerResult run_on(const std::vector<catalogue::Crate>& plan, SchedulerOptions options,
+                         std::vector<Engine> engines) {
+    size_t workers = 0;
+    for (const Engine& engine : engines) workers += engine.workers;
+    progress_ = std::make_unique<Progress>(ProgressOptions{
+        .out = progress_out_,
+        .terminal = true,
+        .columns = 1000,
+        .workers = workers,
+        .total = plan.size(),
+    });
+    options.engine_retry = milliseconds(50);
+    options.engine_retry_max = milliseconds(200);
+    Scheduler scheduler(std::move(options), std::move(engines), *preparer_, *store_, *progress_);
+    return scheduler.run(plan);
+  }
+
   std::optional<std::string> raw(const std::string& name) {
     return store_->get(raw_key(kTool, name, "1.0.0"));
   }
@@ -488,6 +505,142 @@ TEST_F(SchedulerTest, ABatchOfBrokenCratesIsFollowedByTheNext) {
   EXPECT_EQ(result.counts.at(Outcome::kBroken), 4u);
   EXPECT_EQ(result.counts.at(Outcome::kPassed), 1u);
   EXPECT_EQ(sandbox_.sent_crates(), std::vector<std::string>{"ok"});
+}
+
+}  // namespace
+}  // namespace queue
+
+namespace queue {
+namespace {
+
+std::vector<std::string> names(size_t count) {
+  std::vector<std::string> list;
+  for (size_t i = 0; i < count; ++i) list.push_back("crate" + std::to_string(i));
+  return list;
+}
+
+std::vector<catalogue::Crate> plan_of(const std::vector<std::string>& list) {
+  std::vector<catalogue::Crate> plan;
+  for (const std::string& name : list) plan.push_back({.name = name, .version = "1.0.0"});
+  return plan;
+}
+
+TEST_F(SchedulerTest, CratesGoToFreeWorkersOnEveryEngineAndRecordsNameTheirEngine) {
+  FakeSandbox other;
+  const auto list = names(12);
+  for (const std::string& name : list) {
+    sandbox_.script(name, chunks({{30, name + "\r\n"}}));
+    other.script(name, chunks({{30, name + "\r\n"}}));
+  }
+  const SchedulerResult result =
+      run_on(plan_of(list), options(3),
+             {{.name = "local", .sandbox = &sandbox_, .workers = 2},
+              {.name = "ssh://builder", .sandbox = &other, .workers = 1}});
+
+  EXPECT_EQ(result.counts.at(Outcome::kPassed), list.size());
+  EXPECT_EQ(sandbox_.sent().size() + other.sent().size(), list.size());  // each exactly once
+  EXPECT_GT(other.sent().size(), 0u);
+  EXPECT_GT(sandbox_.sent().size(), other.sent().size());
+  std::map<std::string, size_t> per_engine;
+  for (const std::string& name : list) ++per_engine[record(name)->engine];
+  EXPECT_EQ(per_engine["local"], sandbox_.sent().size());
+  EXPECT_EQ(per_engine["ssh://builder"], other.sent().size());
+  ASSERT_EQ(result.engines.size(), 2u);
+  EXPECT_EQ(result.engines[1].name, "ssh://builder");
+  EXPECT_EQ(result.engines[1].crates, other.sent().size());
+  EXPECT_EQ(result.engines[1].losses, 0u);
+}
+
+TEST_F(SchedulerTest, ALostEngineGivesItsCratesBackWithoutCountingAnAttemptAndRejoins) {
+  FakeSandbox other;
+  const auto list = names(16);
+  for (const std::string& name : list) {
+    sandbox_.script(name, chunks({{40, name + "\r\n"}}));
+    other.script(name, chunks({{40, name + "\r\n"}}));
+  }
+  // crate1 goes to the second engine first (the plan's order), and takes
+  // it down for a while; crate1's neighbour there dies with it.
+  CrateScript victim = chunks({{20, "half a log"}});
+  victim.engine_losses_first = 1;
+  victim.engine_down_for = milliseconds(150);
+  sandbox_.script("crate1", victim);
+  other.script("crate1", victim);
+
+  const SchedulerResult result =
+      run_on(plan_of(list), options(4),
+             {{.name = "local", .sandbox = &sandbox_, .workers = 2},
+              {.name = "tcp://other:2376", .sandbox = &other, .workers = 2}});
+
+  EXPECT_FALSE(result.interrupted);
+  EXPECT_EQ(result.counts.at(Outcome::kPassed), list.size());
+  for (const std::string& name : list) {
+    const auto done = record(name);
+    ASSERT_TRUE(done) << name;
+    // Nobody's attempt: the engine was lost, not the crate's worker.
+    EXPECT_EQ(done->attempts, 1u) << name;
+    // No part of the lost attempt's log stays.
+    EXPECT_EQ(*raw(name), name == "crate1" ? "half a log" : name + "\r\n") << name;
+  }
+  ASSERT_EQ(result.engines.size(), 2u);
+  const size_t lost_engine = sandbox_.sent_crates().front() == "crate1" ? 0 : 1;
+  EXPECT_EQ(result.engines[lost_engine].losses, 1u);
+  // It came back and took crates again after it was lost.
+  const FakeSandbox& lost = lost_engine == 0 ? sandbox_ : other;
+  const auto sent = lost.sent_crates();
+  const auto loss = std::find(sent.begin(), sent.end(), "crate1");
+  ASSERT_NE(loss, sent.end());
+  EXPECT_GT(std::count_if(loss + 1, sent.end(), [](const std::string&) { return true; }), 0)
+      << "the engine never rejoined";
+  EXPECT_GE(lost.probes(), 2u);
+  EXPECT_NE(progress_text().find("lost"), std::string::npos);
+  EXPECT_NE(progress_text().find("is back"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, WithEveryEngineLostTheRunWaitsForOneToComeBack) {
+  const auto list = names(5);
+  CrateScript victim = chunks({{10, "x"}});
+  victim.engine_losses_first = 1;
+  victim.engine_down_for = milliseconds(300);
+  sandbox_.script("crate2", victim);
+  const auto started = std::chrono::steady_clock::now();
+  const SchedulerResult result =
+      run_on(plan_of(list), options(1), {{.name = "local", .sandbox = &sandbox_, .workers = 1}});
+  EXPECT_GE(std::chrono::steady_clock::now() - started, milliseconds(300));
+  EXPECT_EQ(result.counts.at(Outcome::kPassed), list.size());
+  EXPECT_EQ(record("crate2")->attempts, 1u);
+}
+
+TEST_F(SchedulerTest, WithEveryEngineLostTheRunStopsWhenToldToKeepingWhatWasDone) {
+  const auto list = names(5);
+  CrateScript victim = chunks({{10, "x"}});
+  victim.engine_losses_first = 1;
+  victim.engine_down_for = std::chrono::seconds(60);
+  sandbox_.script("crate2", victim);
+  SchedulerOptions stopping = options(1);
+  stopping.stop_without_engines = true;
+  EXPECT_THROW(
+      {
+        try {
+          run_on(plan_of(list), stopping, {{.name = "local", .sandbox = &sandbox_, .workers = 1}});
+        } catch (const sandbox::SandboxError& e) {
+          EXPECT_NE(std::string(e.what()).find("every engine is lost"), std::string::npos);
+          throw;
+        }
+      },
+      sandbox::SandboxError);
+  EXPECT_TRUE(record("crate0"));
+  EXPECT_TRUE(record("crate1"));
+  EXPECT_FALSE(record("crate2"));
+  EXPECT_EQ(files().count(raw_key(kTool, "crate2", "1.0.0")), 0u) << "nothing half-written";
+}
+
+TEST_F(SchedulerTest, AWorkerThatDiesOnAnEngineThatAnswersStillCountsAsAnAttempt) {
+  CrateScript dies = chunks({{0, "x"}});
+  dies.deaths_first = 1;
+  sandbox_.script("a", dies);
+  run(crates({"a"}), options(1));
+  EXPECT_EQ(record("a")->attempts, 2u);
+  EXPECT_GE(sandbox_.probes(), 1u) << "the engine was asked";
 }
 
 }  // namespace

@@ -122,6 +122,7 @@ std::string to_json(const Record& record) {
   if (!identity.toolchain_commit.empty()) out["toolchain_commit"] = identity.toolchain_commit;
   if (!identity.flags.empty()) out["flags"] = identity.flags;
   if (!identity.registry.empty()) out["registry"] = identity.registry;
+  if (!record.engine.empty()) out["engine"] = record.engine;
   if (record.job) {
     json job;
     agent::to_json(job, *record.job);
@@ -156,6 +157,7 @@ Record parse_record(std::string_view text) {
     record.identity.toolchain_version = in.value("toolchain_version", "");
     record.identity.toolchain_commit = in.value("toolchain_commit", "");
     record.identity.registry = in.value("registry", "");
+    record.engine = in.value("engine", "");
     if (in.contains("flags") && in.at("flags").is_object()) {
       record.identity.flags = in.at("flags").get<std::map<std::string, std::string>>();
     }

@@ -74,8 +74,12 @@ struct Record {
   std::chrono::system_clock::time_point started;
   double wall_seconds = 0;
   uint64_t peak_memory_bytes = 0;
-  /// How many workers took the crate (2 after a worker died under it).
+  /// How many workers took the crate (2 after a worker died under it; a
+  /// lost engine's attempt is not counted).
   unsigned attempts = 1;
+  /// The Docker engine the crate ran on ("local", "ssh://host", a context's
+  /// name); empty for crates that never reached a worker.
+  std::string engine;
   uint64_t log_bytes = 0;
   /// render::kRendererVersion of the stored page.
   int renderer_version = 0;

@@ -70,6 +70,16 @@ TEST(Record, KeepsWhatTheRunRanWith) {
   EXPECT_EQ(read.identity, RunIdentity{});
 }
 
+TEST(Record, NamesTheEngineItRanOn) {
+  Record original = record();
+  original.engine = "ssh://builder.example";
+  EXPECT_EQ(nlohmann::json::parse(to_json(original))["engine"], "ssh://builder.example");
+  EXPECT_EQ(parse_record(to_json(original)).engine, "ssh://builder.example");
+  // Crates that never reached a worker, and records from before, have none.
+  EXPECT_FALSE(nlohmann::json::parse(to_json(record())).contains("engine"));
+  EXPECT_EQ(parse_record(to_json(record())).engine, "");
+}
+
 TEST(Record, HasOneOutcomeField) {
   const nlohmann::json json = nlohmann::json::parse(to_json(record()));
   EXPECT_EQ(json["schema"], 2);
