@@ -384,3 +384,32 @@ TEST_F(ProgressTest, SummaryOfNothing) {
 
 }  // namespace
 }  // namespace queue
+
+namespace queue {
+namespace {
+
+TEST_F(ProgressTest, TheStatusLineShowsEachEngineWhenThereAreSeveral) {
+  Progress progress(options(true, 3, 10));
+  progress.set_engines({{.name = "local", .workers = 2, .busy = 2, .crates = 6},
+                        {.name = "ssh://builder", .workers = 1, .busy = 0, .lost = true}});
+  advance(seconds(3600));
+  progress.tick();
+  const auto lines = status_lines(output());
+  ASSERT_FALSE(lines.empty());
+  EXPECT_THAT(lines.back(), HasSubstr("local 2/2 6/h · ssh://builder 0/1 lost"));
+  EXPECT_THAT(progress.summary(), HasSubstr("ssh://builder"));
+}
+
+TEST_F(ProgressTest, OneEngineThatAnswersIsNotShown) {
+  Progress progress(options(true, 2, 10));
+  progress.set_engines({{.name = "local", .workers = 2, .busy = 1, .crates = 1}});
+  advance(seconds(10));
+  progress.tick();
+  const auto lines = status_lines(output());
+  ASSERT_FALSE(lines.empty());
+  EXPECT_THAT(lines.back(), Not(HasSubstr("local")));
+  EXPECT_THAT(progress.summary(), Not(HasSubstr("Engines")));
+}
+
+}  // namespace
+}  // namespace queue
