@@ -49,6 +49,37 @@ std::string bind(const fs::path& source, const std::string& target) {
   return "type=bind,src=" + source.string() + ",dst=" + target + ",readonly";
 }
 
+/// `args` joined by spaces, for messages.
+std::string joined(const std::vector<std::string>& args) {
+  std::string text;
+  for (const std::string& arg : args) {
+    if (!text.empty()) text += ' ';
+    text += arg;
+  }
+  return text;
+}
+
+/// Whether `run_args` bind-mount something: --mount type=bind,… or
+/// -v/--volume SOURCE:TARGET with a path as SOURCE.
+bool binds_anything(const std::vector<std::string>& run_args) {
+  for (size_t i = 0; i < run_args.size(); ++i) {
+    std::string flag = run_args[i];
+    std::string value;
+    if (const size_t eq = flag.find('='); flag.starts_with("--") && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag.resize(eq);
+    } else if (i + 1 < run_args.size()) {
+      value = run_args[i + 1];
+    }
+    if (flag == "--mount" && value.find("type=bind") != std::string::npos) return true;
+    if ((flag == "-v" || flag == "--volume") && value.find(':') != std::string::npos &&
+        (value.starts_with("/") || value.starts_with("."))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
     text.pop_back();
@@ -81,6 +112,19 @@ fs::path default_cargo_bin() {
 }
 
 DockerSandbox::DockerSandbox(DockerOptions options) : options_(std::move(options)) {
+  if (options_.docker.empty()) throw SandboxError("no docker CLI given");
+  if (options_.remote()) {
+    if (!options_.mounts.empty()) {
+      throw SandboxError("a worker on a remote engine cannot bind-mount " +
+                         options_.mounts.front().source.string() +
+                         ": nothing of the server's file system is there");
+    }
+    if (binds_anything(options_.run_args)) {
+      throw SandboxError("a worker on a remote engine cannot bind-mount server paths (" +
+                         joined(options_.run_args) + ")");
+    }
+    return;
+  }
   if (options_.agent.empty()) options_.agent = default_agent_path();
   if (options_.rustup_home.empty()) options_.rustup_home = default_rustup_home();
   if (options_.cargo_bin.empty()) options_.cargo_bin = default_cargo_bin();
@@ -97,15 +141,21 @@ std::string DockerSandbox::container_name(unsigned index) const {
 }
 
 std::vector<std::string> DockerSandbox::docker(std::vector<std::string> args) const {
-  args.insert(args.begin(), options_.docker);
+  args.insert(args.begin(), options_.docker.begin(), options_.docker.end());
   return args;
 }
 
 std::vector<std::string> DockerSandbox::run_command(unsigned index) const {
   const DockerOptions& o = options_;
+  // One CPU: a pinned one, or on a remote engine of unknown size one CPU's
+  // time.
+  std::string cpu_flag = "--cpuset-cpus";
   std::string cpu;
   if (o.cpus > 0) {
     cpu = std::to_string(index % o.cpus);
+  } else if (o.remote()) {
+    cpu_flag = "--cpus";
+    cpu = "1";
   } else {
     const std::vector<int> cpus = allowed_cpus();
     cpu = std::to_string(cpus[index % cpus.size()]);
@@ -122,7 +172,7 @@ std::vector<std::string> DockerSandbox::run_command(unsigned index) const {
       "--read-only",
       "--network",
       o.network ? "bridge" : "none",
-      "--cpuset-cpus",
+      cpu_flag,
       cpu,
       "--memory",
       memory,
@@ -140,13 +190,15 @@ std::vector<std::string> DockerSandbox::run_command(unsigned index) const {
       kBuildDir,
       "-v",
       kCargoHome,
-      "--mount",
-      bind(o.agent, kAgentPath),
-      "--mount",
-      bind(o.rustup_home, kRustupHome),
-      "--mount",
-      bind(o.cargo_bin, kCargoBin),
   });
+  if (o.remote()) {
+    argv.insert(argv.end(), {"--mount", "type=volume,src=" + o.runtime_volume +
+                                            ",dst=" + kRuntimeDir + ",readonly"});
+  } else {
+    argv.insert(argv.end(),
+                {"--mount", bind(o.agent, kAgentPath), "--mount", bind(o.rustup_home, kRustupHome),
+                 "--mount", bind(o.cargo_bin, kCargoBin)});
+  }
   for (const Mount& mount : o.mounts) {
     argv.insert(argv.end(), {"--mount", bind(mount.source, mount.target)});
   }
@@ -157,9 +209,9 @@ std::vector<std::string> DockerSandbox::run_command(unsigned index) const {
   std::map<std::string, std::string> env = o.env;
   env["HOME"] = kHome;
   env["CARGO_HOME"] = kCargoHome;
-  env["RUSTUP_HOME"] = kRustupHome;
-  env["PATH"] =
-      std::string(kCargoBin) + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  env["RUSTUP_HOME"] = o.remote() ? kRuntimeRustupHome : kRustupHome;
+  env["PATH"] = std::string(o.remote() ? kRuntimeCargoBin : kCargoBin) +
+                ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   for (const auto& [name, value] : env) {
     std::string assignment = name;
     assignment += '=';
@@ -167,8 +219,9 @@ std::vector<std::string> DockerSandbox::run_command(unsigned index) const {
     argv.insert(argv.end(), {"-e", std::move(assignment)});
   }
   argv.insert(argv.end(), o.run_args.begin(), o.run_args.end());
-  argv.insert(argv.end(), {"--workdir", kBuildDir, o.image, kAgentPath, "--build-dir", kBuildDir,
-                           "--echo-commands", "--nice", std::to_string(o.nice)});
+  argv.insert(argv.end(),
+              {"--workdir", kBuildDir, o.image, o.remote() ? kRuntimeAgent : kAgentPath,
+               "--build-dir", kBuildDir, "--echo-commands", "--nice", std::to_string(o.nice)});
   return argv;
 }
 
@@ -176,18 +229,25 @@ void DockerSandbox::check() const {
   const CommandOutput version =
       run_to_end(docker({"version", "--format", "{{.Server.Version}}"}), kCliTimeout);
   if (!version.status.success()) {
-    throw SandboxError("cannot reach the Docker engine (`" + options_.docker +
+    throw SandboxError("cannot reach the Docker engine (`" + joined(options_.docker) +
                        " version`: " + trimmed(version.err) +
                        "); start dockerd, or point DOCKER_HOST at an engine");
   }
   const CommandOutput image =
       run_to_end(docker({"image", "inspect", "--format", "{{.Id}}", options_.image}), kCliTimeout);
   if (!image.status.success()) {
-    throw SandboxError("no worker image '" + options_.image +
-                       "' in the Docker engine: build it with `crater-at-home image build`");
+    throw SandboxError("no worker image '" + options_.image + "' in the Docker engine" +
+                       (options_.remote()
+                            ? " (`" + joined(options_.docker) +
+                                  "`): deliver it from the local engine (engine_delivery.h)"
+                            : ": build it with `crater-at-home image build`"));
   }
-  std::error_code error;
-  if (!fs::is_regular_file(options_.agent, error)) {
+  if (options_.remote()) {
+    if (!volume_exists(options_.runtime_volume)) {
+      throw SandboxError("no runtime volume " + options_.runtime_volume + " on the engine (`" +
+                         joined(options_.docker) + "`): deliver it first (engine_delivery.h)");
+    }
+  } else if (std::error_code error; !fs::is_regular_file(options_.agent, error)) {
     throw SandboxError("no agent binary at '" + options_.agent.string() +
                        "': build crater-at-home-agent or pass its path");
   }

@@ -16,6 +16,12 @@
 // with no network, one CPU, a memory limit with no swap, a pids limit, and
 // only the environment given here: nothing of ours (AWS keys, docker
 // config) is passed in.
+//
+// On a remote engine (DockerOptions::runtime_volume set) nothing of the
+// server's file system is mounted: the agent and the toolchains come from
+// the runtime volume (engine_delivery.h), read-only at kRuntimeDir:
+//   /opt/crater-at-home-runtime/agent, rustup/ (RUSTUP_HOME), cargo-bin/ (PATH)
+// and everything else a job needs reaches it through the protocol.
 
 #include <cstdint>
 #include <filesystem>
@@ -41,6 +47,11 @@ inline constexpr const char* kRustupHome = "/opt/rustup";
 inline constexpr const char* kCargoBin = "/opt/cargo/bin";
 /// Where a tool's setup (a named volume) is mounted: {setup} in tools.toml.
 inline constexpr const char* kSetupDir = "/opt/setup";
+/// Where a remote engine's runtime volume is mounted, and what it holds.
+inline constexpr const char* kRuntimeDir = "/opt/crater-at-home-runtime";
+inline constexpr const char* kRuntimeAgent = "/opt/crater-at-home-runtime/agent";
+inline constexpr const char* kRuntimeRustupHome = "/opt/crater-at-home-runtime/rustup";
+inline constexpr const char* kRuntimeCargoBin = "/opt/crater-at-home-runtime/cargo-bin";
 
 /// A read-only bind mount.
 struct Mount {
@@ -49,8 +60,9 @@ struct Mount {
 };
 
 struct DockerOptions {
-  /// The docker CLI to run.
-  std::string docker = "docker";
+  /// The docker CLI to run, with what names the engine:
+  /// docker_cli(engine) (engine.h), e.g. {"docker", "--host", "ssh://box"}.
+  std::vector<std::string> docker = {"docker"};
   std::string image = kDefaultImage;
   /// The agent binary (static, so it runs in any image).
   std::filesystem::path agent;
@@ -77,6 +89,15 @@ struct DockerOptions {
   /// only for the sandbox that makes the setup (queue/tool_setup.h).
   std::string setup_volume;
   bool setup_writable = false;
+  /// Set for a remote engine: the volume on it holding the agent and the
+  /// toolchains (runtime_volume_name(), filled by deliver_runtime()). Then
+  /// `agent`, `rustup_home` and `cargo_bin` are not used, `mounts` must be
+  /// empty and `run_args` may not bind-mount anything: a remote worker has
+  /// no bind mount of any server path. With `cpus` 0, a remote worker gets
+  /// one CPU's time (--cpus 1) rather than a pinned CPU.
+  std::string runtime_volume;
+
+  bool remote() const { return !runtime_volume.empty(); }
 };
 
 /// The agent next to our own executable, or in the build tree's layout.
@@ -88,6 +109,7 @@ std::filesystem::path default_cargo_bin();
 
 class DockerSandbox : public Sandbox {
  public:
+  /// Throws SandboxError if remote options would bind-mount a server path.
   explicit DockerSandbox(DockerOptions options);
 
   const DockerOptions& options() const { return options_; }
@@ -95,9 +117,10 @@ class DockerSandbox : public Sandbox {
   /// The `docker run` command line of worker `index`.
   std::vector<std::string> run_command(unsigned index) const;
 
-  /// Checks that the engine answers, the image exists, the mount sources
-  /// exist, and a container with these options starts and runs the agent.
-  /// Throws SandboxError saying what is wrong and what to do.
+  /// Checks that the engine answers, the image exists, the agent exists
+  /// (locally; on a remote engine, the runtime volume), and a container
+  /// with these options starts and runs the agent. Throws SandboxError
+  /// saying what is wrong and what to do.
   void check() const;
 
   /// Starts worker `index`, replacing any container of the same name (one

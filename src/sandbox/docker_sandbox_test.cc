@@ -2,9 +2,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 namespace sandbox {
 namespace {
@@ -14,7 +18,7 @@ using ::testing::Not;
 
 DockerOptions options() {
   return DockerOptions{
-      .docker = "docker",
+      .docker = {"docker"},
       .image = "worker:test",
       .agent = "/opt/agent",
       .rustup_home = "/home/u/.rustup",
@@ -139,7 +143,7 @@ TEST(DockerSandbox, RelativePathsBecomeAbsolute) {
 
 TEST(DockerSandbox, AnEngineThatCannotBeReachedIsAClearError) {
   DockerOptions broken = options();
-  broken.docker = "false";  // a docker CLI that always fails
+  broken.docker = {"false"};  // a docker CLI that always fails
   try {
     DockerSandbox(broken).check();
     FAIL() << "check passed";
@@ -147,6 +151,113 @@ TEST(DockerSandbox, AnEngineThatCannotBeReachedIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("cannot reach the Docker engine"), std::string::npos)
         << e.what();
   }
+}
+
+DockerOptions remote_options() {
+  DockerOptions remote = options();
+  remote.docker = {"docker", "--host", "ssh://root@box:2222"};
+  remote.mounts.clear();
+  remote.runtime_volume = "cah-runtime-0123456789abcdef";
+  return remote;
+}
+
+TEST(DockerSandbox, ARemoteWorkerMountsOnlyTheRuntimeVolume) {
+  const std::vector<std::string> argv = DockerSandbox(remote_options()).run_command(5);
+  ASSERT_GE(argv.size(), 4u);
+  EXPECT_EQ(std::vector<std::string>(argv.begin(), argv.begin() + 4),
+            (std::vector<std::string>{"docker", "--host", "ssh://root@box:2222", "run"}));
+  EXPECT_EQ(values_of(argv, "--mount"),
+            (std::vector<std::string>{"type=volume,src=cah-runtime-0123456789abcdef,dst=/opt/"
+                                      "crater-at-home-runtime,readonly"}));
+  for (const std::string& arg : argv) {
+    EXPECT_EQ(arg.find("type=bind"), std::string::npos) << arg;
+    EXPECT_EQ(arg.find("/home/u"), std::string::npos) << arg;  // no server path
+    EXPECT_EQ(arg.find("/opt/agent"), std::string::npos) << arg;
+  }
+  EXPECT_THAT(values_of(argv, "-e"), Contains("RUSTUP_HOME=/opt/crater-at-home-runtime/rustup"));
+  EXPECT_THAT(values_of(argv, "-e"),
+              Contains(std::string("PATH=/opt/crater-at-home-runtime/cargo-bin:/usr/local/sbin:") +
+                       "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+  const auto image = std::find(argv.begin(), argv.end(), "worker:test");
+  ASSERT_NE(image, argv.end());
+  EXPECT_EQ(*(image + 1), "/opt/crater-at-home-runtime/agent");
+  // The same guarantees as on the local engine.
+  EXPECT_THAT(argv, Contains("--read-only"));
+  EXPECT_EQ(value_of(argv, "--network"), "none");
+  EXPECT_EQ(value_of(argv, "--cpuset-cpus"), "1");  // 5 mod 4
+  EXPECT_EQ(value_of(argv, "--memory"), "2147483648");
+  EXPECT_EQ(value_of(argv, "--memory-swap"), "2147483648");
+  EXPECT_EQ(value_of(argv, "--pids-limit"), "256");
+  EXPECT_EQ(value_of(argv, "--security-opt"), "no-new-privileges");
+}
+
+TEST(DockerSandbox, ARemoteWorkerOfUnknownCpusGetsOneCpusTime) {
+  DockerOptions remote = remote_options();
+  remote.cpus = 0;
+  const std::vector<std::string> argv = DockerSandbox(remote).run_command(3);
+  EXPECT_EQ(value_of(argv, "--cpus"), "1");
+  EXPECT_THAT(argv, Not(Contains("--cpuset-cpus")));
+}
+
+TEST(DockerSandbox, ARemoteWorkerRefusesServerPaths) {
+  DockerOptions with_mount = remote_options();
+  with_mount.mounts = {{"/var/cache/cah/inbox", "/inbox"}};
+  EXPECT_THROW(DockerSandbox{with_mount}, SandboxError);
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--mount", "type=bind,src=/usr,dst=/usr,readonly"},
+                                             {"--mount=type=bind,src=/usr,dst=/usr"},
+                                             {"-v", "/etc/alternatives:/etc/alternatives:ro"},
+                                             {"--volume=/usr:/usr"}}) {
+    DockerOptions with_args = remote_options();
+    with_args.run_args = args;
+    EXPECT_THROW(DockerSandbox{with_args}, SandboxError) << args.front();
+  }
+  // Volumes of the engine's own are fine.
+  DockerOptions with_volume = remote_options();
+  with_volume.run_args = {"-v", "cah-cache:/cache:ro", "--mount", "type=volume,src=v,dst=/v"};
+  EXPECT_NO_THROW(DockerSandbox{with_volume});
+}
+
+/// A stand-in docker CLI for check(): answers every command but the ones
+/// `fail_on` names ("volume", "image").
+std::vector<std::string> fake_docker(const std::filesystem::path& dir, const std::string& fail_on) {
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path script = dir / "docker";
+  std::ofstream(script) << "#!/bin/sh\n"
+                           "while [ \"$1\" = --host ]; do shift 2; done\n"
+                           "case \"$1\" in " +
+                               (fail_on.empty() ? std::string("nothing-fails") : fail_on) +
+                               ") echo \"Error: No such $1: x\" >&2; exit 1;; esac\n"
+                               "echo ok\n";
+  chmod(script.c_str(), 0755);
+  return {script.string(), "--host", "ssh://root@box"};
+}
+
+TEST(DockerSandbox, ARemoteCheckLooksForTheRuntimeVolumeNotTheLocalAgent) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("cah-sandbox-test-" + std::to_string(getpid()));
+  DockerOptions remote = remote_options();
+  remote.agent = "/nonexistent/agent";
+  remote.docker = fake_docker(dir, "");
+  EXPECT_NO_THROW(DockerSandbox(remote).check());
+  remote.docker = fake_docker(dir, "volume");
+  try {
+    DockerSandbox(remote).check();
+    ADD_FAILURE() << "check passed";
+  } catch (const SandboxError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("no runtime volume cah-runtime-0123456789abcdef"));
+  }
+  // The local engine still wants its agent.
+  DockerOptions local = options();
+  local.agent = "/nonexistent/agent";
+  local.docker = {fake_docker(dir, "").front()};
+  try {
+    DockerSandbox(local).check();
+    ADD_FAILURE() << "check passed";
+  } catch (const SandboxError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("no agent binary at '/nonexistent/agent'"));
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

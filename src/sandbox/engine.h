@@ -11,6 +11,7 @@
 // sent through the protocol), so nothing of the server's file system is
 // needed there.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -39,12 +40,17 @@ struct EngineSpec {
   /// Whether this is the local engine, whose workers may bind-mount the
   /// server's folders.
   bool local() const { return host == "local"; }
+  /// Whether `host` names a docker context rather than a URL.
+  bool context() const;
   /// A short name for records, logs and the status line: "local", the URL
   /// without credentials, or the context's name.
   std::string name() const;
 
   friend bool operator==(const EngineSpec&, const EngineSpec&) = default;
 };
+
+/// The most workers one engine may be given.
+inline constexpr size_t kMaxEngineJobs = 4096;
 
 /// Parses `URL[=JOBS]` (JOBS a count of at least 1). Accepts "local",
 /// unix://PATH, tcp://HOST:PORT, ssh://[USER@]HOST[:PORT] and context
@@ -68,7 +74,17 @@ struct EngineInfo {
   int cgroup_version = 0;
 };
 
+/// How long probe_engine waits by default: ssh's own connect timeout is
+/// 30 s, a dead host should not hold a run's start that long.
+inline constexpr std::chrono::milliseconds kEngineProbeTimeout{15'000};
+
 /// Asks the engine (blocking, bounded by a timeout).
 EngineInfo probe_engine(const EngineSpec& engine);
+/// The same with another timeout or docker CLI (tests use a fake one).
+EngineInfo probe_engine(const EngineSpec& engine, std::chrono::milliseconds timeout,
+                        const std::string& docker = "docker");
+/// Reads what `docker info --format '{{json .}}'` printed; `reachable` when
+/// it names a server version and no server error.
+EngineInfo parse_engine_info(const std::string& json);
 
 }  // namespace sandbox
