@@ -82,7 +82,9 @@ std::string encode_output(std::string_view bytes) {
   return encode_chunked(FrameType::kOutput, bytes);
 }
 
-std::string encode_files(std::string_view bytes) { return encode_chunked(FrameType::kFiles, bytes); }
+std::string encode_files(std::string_view bytes) {
+  return encode_chunked(FrameType::kFiles, bytes);
+}
 
 FrameReader::FrameReader(Direction direction, FrameHandler on_frame)
     : direction_(direction), on_frame_(std::move(on_frame)) {}

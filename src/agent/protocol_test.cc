@@ -156,8 +156,9 @@ TEST(FrameReader, RejectsCorruptHeaders) {
   EXPECT_NE(error_of(Direction::kToServer, header(1, 2) + "{}").find("cannot go to the server"),
             std::string::npos);
   EXPECT_NE(error_of(Direction::kToAgent, good).find("cannot go to the agent"), std::string::npos);
-  EXPECT_NE(error_of(Direction::kToServer, header(5, 0)).find("files frame cannot go to the server"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(Direction::kToServer, header(5, 0)).find("files frame cannot go to the server"),
+      std::string::npos);
   EXPECT_EQ(error_of(Direction::kToAgent, header(5, kMaxFilesPayload + 1)),
             "agent protocol, frame at byte 0: files frame of 1048577 bytes is over the limit of "
             "1048576");
