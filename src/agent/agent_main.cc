@@ -17,6 +17,7 @@
 #include <deque>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -63,18 +64,90 @@ void refuse_a_real_cargo_home(const std::filesystem::path& cargo_home) {
   }
 }
 
+/// The frames on stdin, in order, read as they are wanted: between jobs by
+/// the serve loop, during an inline job by the runner pulling its files.
+class Inbox {
+ public:
+  explicit Inbox(const agent::StopSignals& stop)
+      : stop_(stop), reader_(agent::Direction::kToAgent, [this](agent::Frame frame) {
+          frames_.push_back(std::move(frame));
+        }) {}
+
+  /// The next frame; nullopt at the end of stdin or once a stop signal
+  /// came. Throws agent::ProtocolError for a corrupt stream.
+  std::optional<agent::Frame> next() {
+    while (frames_.empty()) {
+      if (at_end_ || !stop_.wait_readable(STDIN_FILENO)) return std::nullopt;
+      const ssize_t n = read(STDIN_FILENO, buffer_.data(), buffer_.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw std::system_error(errno, std::generic_category(), "read from stdin");
+      }
+      if (n == 0) {
+        at_end_ = true;
+        reader_.finish();
+        return std::nullopt;
+      }
+      reader_.feed(std::string_view(buffer_.data(), static_cast<size_t>(n)));
+    }
+    agent::Frame frame = std::move(frames_.front());
+    frames_.pop_front();
+    return frame;
+  }
+
+  /// Puts a frame back, to be next again.
+  void unread(agent::Frame frame) { frames_.push_front(std::move(frame)); }
+
+  /// Reads an inline job's files: each call, the next kFiles payload; empty
+  /// at the stream's end. The chunk stays valid until the next call.
+  agent::FilesReader files_reader() {
+    return [this]() -> std::string_view {
+      if (files_done_) return {};
+      std::optional<agent::Frame> frame = next();
+      if (!frame) {
+        if (stop_.received() != 0) throw agent::Stopped("the job was stopped");
+        throw std::runtime_error("the input ended inside the job's files");
+      }
+      if (frame->type != agent::FrameType::kFiles) {
+        unread(std::move(*frame));
+        throw std::runtime_error("a job frame came inside the files of an inline job");
+      }
+      files_done_ = frame->payload.empty();
+      chunk_ = std::move(frame->payload);
+      return chunk_;
+    };
+  }
+  /// For the next inline job.
+  void start_files() { files_done_ = false; }
+
+ private:
+  const agent::StopSignals& stop_;
+  agent::FrameReader reader_;
+  std::deque<agent::Frame> frames_;
+  std::array<char, size_t{64} * 1024> buffer_{};
+  std::string chunk_;
+  bool files_done_ = false;
+  bool at_end_ = false;
+};
+
 /// Throws agent::Stopped (after the runner cleaned up) if asked to stop.
-void answer(agent::Runner& runner, const std::string& payload) {
+void answer(agent::Runner& runner, Inbox& inbox, const std::string& payload) {
   agent::Job job;
   try {
     job = agent::parse_job(payload);
   } catch (const std::exception& e) {
+    // Any files that follow are skipped by the serve loop.
     write_all(agent::encode(agent::FrameType::kError, std::string("bad job: ") + e.what()));
     return;
   }
+  agent::FilesReader files;
+  if (job.source.kind == agent::Source::Kind::kInline) {
+    inbox.start_files();
+    files = inbox.files_reader();
+  }
   try {
-    const agent::JobResult result =
-        runner.run(job, [](std::string_view bytes) { write_all(agent::encode_output(bytes)); });
+    const agent::JobResult result = runner.run(
+        job, [](std::string_view bytes) { write_all(agent::encode_output(bytes)); }, files);
     write_all(agent::encode(agent::FrameType::kResult, agent::to_payload(result)));
   } catch (const agent::JobError& e) {
     write_all(agent::encode(agent::FrameType::kError, e.what()));
@@ -87,27 +160,15 @@ int serve(agent::RunnerOptions options) {
   const agent::StopSignals stop;
   options.should_stop = [&stop] { return stop.received() != 0; };
   agent::Runner runner(std::move(options));
-  std::deque<std::string> jobs;
-  agent::FrameReader reader(agent::Direction::kToAgent,
-                            [&](agent::Frame frame) { jobs.push_back(std::move(frame.payload)); });
-  std::array<char, size_t{64} * 1024> buffer;
+  Inbox inbox(stop);
   try {
-    while (stop.wait_readable(STDIN_FILENO)) {
-      const ssize_t n = read(STDIN_FILENO, buffer.data(), buffer.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw std::system_error(errno, std::generic_category(), "read from stdin");
-      }
-      if (n == 0) {
-        reader.finish();
-        return 0;
-      }
-      reader.feed(std::string_view(buffer.data(), static_cast<size_t>(n)));
-      while (!jobs.empty() && stop.received() == 0) {
-        answer(runner, jobs.front());
-        jobs.pop_front();
-      }
+    while (std::optional<agent::Frame> frame = inbox.next()) {
+      // Files no job read: the rest of a job that was refused or failed.
+      if (frame->type == agent::FrameType::kFiles) continue;
+      answer(runner, inbox, frame->payload);
+      if (stop.received() != 0) break;
     }
+    if (stop.received() == 0) return 0;
   } catch (const agent::Stopped&) {
     // The runner has killed the job and cleaned up.
   }

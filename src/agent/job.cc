@@ -121,13 +121,18 @@ Source read_source(const json& value, const std::string& path) {
     source.kind = Source::Kind::kArchive;
   } else if (kind == "none") {
     source.kind = Source::Kind::kNone;
+  } else if (kind == "inline") {
+    source.kind = Source::Kind::kInline;
   } else {
-    fail(path + ".kind", R"(expected "directory", "archive" or "none", not )" + in_quotes(kind));
+    fail(path + ".kind",
+         R"(expected "directory", "archive", "none" or "inline", not )" + in_quotes(kind));
   }
-  const bool none = source.kind == Source::Kind::kNone;
-  source.path = string_at(value["path"], path + ".path", /*allow_empty=*/none);
-  if (none && !source.path.empty()) fail(path + ".path", R"(must be empty for "none")");
-  if (!none && source.path.front() != '/') fail(path + ".path", "must be an absolute path");
+  const bool pathless = source.kind == Source::Kind::kNone || source.kind == Source::Kind::kInline;
+  source.path = string_at(value["path"], path + ".path", /*allow_empty=*/pathless);
+  if (pathless && !source.path.empty()) {
+    fail(path + ".path", "must be empty for " + in_quotes(kind));
+  }
+  if (!pathless && source.path.front() != '/') fail(path + ".path", "must be an absolute path");
   return source;
 }
 
@@ -261,6 +266,8 @@ const char* kind_name(Source::Kind kind) {
       return "archive";
     case Source::Kind::kNone:
       return "none";
+    case Source::Kind::kInline:
+      return "inline";
     case Source::Kind::kDirectory:
       break;
   }

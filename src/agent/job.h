@@ -18,14 +18,28 @@ namespace agent {
 /// Where the crate's source is inside the container.
 struct Source {
   /// kNone: no crate at all (a tool's setup); the build folder stays empty.
-  enum class Kind : uint8_t { kDirectory, kArchive, kNone };
+  /// kInline: the crate and its dependencies follow the job frame as an
+  /// uncompressed tar in kFiles frames (protocol.h), for a worker that sees
+  /// no folder of ours: source/... is the crate (the build folder's
+  /// contents), deps/NAME-VERSION/... a cargo directory source, which the
+  /// agent puts at $CARGO_HOME/crater-at-home-deps (kInlineDepsFolder).
+  enum class Kind : uint8_t { kDirectory, kArchive, kNone, kInline };
   Kind kind = Kind::kDirectory;
   /// An unpacked crate, or a .crate file (a gzipped tar) for the agent to
-  /// unpack; empty for kNone.
+  /// unpack; empty for kNone and kInline.
   std::string path;
 
   friend bool operator==(const Source&, const Source&) = default;
 };
+
+/// Where an inline job's deps/ go, below the agent's cargo home: emptied
+/// before and after every job like the rest of it, and outside the crate's
+/// folder, so the crate cannot bring its own. An inline job's cargo_config
+/// names the folder as seen in the sandbox (/cargo/crater-at-home-deps).
+inline constexpr const char* kInlineDepsFolder = "crater-at-home-deps";
+/// The top folders of an inline job's tar.
+inline constexpr const char* kInlineSourceTop = "source";
+inline constexpr const char* kInlineDepsTop = "deps";
 
 struct CommandSpec {
   /// Run directly, not through a shell; argv[0] is looked up in PATH.

@@ -80,6 +80,11 @@ TEST(Job, RoundTrips) {
   no_crate.source = {.kind = Source::Kind::kNone};
   no_crate.commands[0].when_available = "cargo-miri";
   EXPECT_EQ(parse_job(to_payload(no_crate)), no_crate);
+  Job inline_files = job;
+  inline_files.source = {.kind = Source::Kind::kInline};
+  EXPECT_EQ(parse_job(to_payload(inline_files)), inline_files);
+  EXPECT_EQ(json::parse(to_payload(inline_files))["source"],
+            json::parse(R"({"kind":"inline","path":""})"));
 }
 
 TEST(Job, HasTheDocumentedShape) {
@@ -115,7 +120,12 @@ TEST(Job, ErrorsNameTheField) {
   EXPECT_EQ(job_error([](json& j) { j["commands"] = json::array(); }),
             "job.commands: expected a non-empty array");
   EXPECT_EQ(job_error([](json& j) { j["source"]["kind"] = "git"; }),
-            "job.source.kind: expected \"directory\", \"archive\" or \"none\", not \"git\"");
+            "job.source.kind: expected \"directory\", \"archive\", \"none\" or \"inline\", "
+            "not \"git\"");
+  EXPECT_EQ(job_error([](json& j) {
+              j["source"] = {{"kind", "inline"}, {"path", "/crates/x"}};
+            }),
+            "job.source.path: must be empty for \"inline\"");
   EXPECT_EQ(job_error([](json& j) {
               j["source"] = {{"kind", "none"}, {"path", "/x"}};
             }),

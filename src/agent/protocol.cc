@@ -15,6 +15,8 @@ std::string_view name(FrameType type) {
       return "result";
     case FrameType::kError:
       return "error";
+    case FrameType::kFiles:
+      return "files";
   }
   return "unknown";
 }
@@ -23,6 +25,8 @@ size_t max_payload(FrameType type) {
   switch (type) {
     case FrameType::kOutput:
       return kMaxOutputPayload;
+    case FrameType::kFiles:
+      return kMaxFilesPayload;
     case FrameType::kJob:
     case FrameType::kResult:
     case FrameType::kError:
@@ -57,16 +61,29 @@ std::string encode(FrameType type, std::string_view payload) {
   return out;
 }
 
-std::string encode_output(std::string_view bytes) {
+namespace {
+
+std::string encode_chunked(FrameType type, std::string_view bytes) {
+  const size_t limit = max_payload(type);
   std::string out;
-  const size_t frames = (bytes.size() + kMaxOutputPayload - 1) / kMaxOutputPayload;
+  const size_t frames = (bytes.size() + limit - 1) / limit;
   out.reserve(bytes.size() + frames * kHeaderBytes);
   while (!bytes.empty()) {
-    const size_t n = std::min(bytes.size(), kMaxOutputPayload);
-    append_frame(out, FrameType::kOutput, bytes.substr(0, n));
+    const size_t n = std::min(bytes.size(), limit);
+    append_frame(out, type, bytes.substr(0, n));
     bytes.remove_prefix(n);
   }
   return out;
+}
+
+}  // namespace
+
+std::string encode_output(std::string_view bytes) {
+  return encode_chunked(FrameType::kOutput, bytes);
+}
+
+std::string encode_files(std::string_view bytes) {
+  return encode_chunked(FrameType::kFiles, bytes);
 }
 
 FrameReader::FrameReader(Direction direction, FrameHandler on_frame)
@@ -112,7 +129,7 @@ void FrameReader::begin_frame() {
             size_t{header_[4]};
   const size_t limit = max_payload(type_);
   if (limit == 0) fail("unknown frame type " + std::to_string(header_[0]));
-  const bool to_agent = type_ == FrameType::kJob;
+  const bool to_agent = type_ == FrameType::kJob || type_ == FrameType::kFiles;
   if (to_agent != (direction_ == Direction::kToAgent)) {
     fail(std::string(name(type_)) + " frame cannot go to the " +
          (direction_ == Direction::kToAgent ? "agent" : "server"));

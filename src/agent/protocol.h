@@ -26,9 +26,10 @@ enum class FrameType : uint8_t {
   kOutput = 2,  // agent -> server: raw pty bytes
   kResult = 3,  // agent -> server: JSON of a JobResult
   kError = 4,   // agent -> server: why the agent could not run the job
+  kFiles = 5,   // server -> agent: the next bytes of an inline job's tar; empty: its end
 };
 
-/// "job", "output", "result", "error", or "unknown".
+/// "job", "output", "result", "error", "files", or "unknown".
 std::string_view name(FrameType type);
 
 struct Frame {
@@ -45,6 +46,9 @@ inline constexpr size_t kMaxOutputPayload = size_t{64} << 10;
 /// A bound on job, result and error payloads: a corrupt length must not
 /// make a reader allocate gigabytes.
 inline constexpr size_t kMaxMessagePayload = size_t{16} << 20;
+/// An inline job's tar travels in chunks this size at most: the agent holds
+/// one chunk at a time, never the whole tar.
+inline constexpr size_t kMaxFilesPayload = size_t{1} << 20;
 
 /// The largest payload a frame of `type` may carry; 0 for a type that is
 /// not in the protocol.
@@ -58,10 +62,13 @@ std::string encode(FrameType type, std::string_view payload);
 /// Pty bytes as kOutput frames of at most kMaxOutputPayload each; nothing
 /// for no bytes.
 std::string encode_output(std::string_view bytes);
+/// Tar bytes as kFiles frames of at most kMaxFilesPayload each; nothing for
+/// no bytes. The stream's end, an empty kFiles frame, is the caller's.
+std::string encode_files(std::string_view bytes);
 
 /// Who a stream is going to, which decides the frame types it may carry.
 enum class Direction : uint8_t {
-  kToAgent,   // kJob
+  kToAgent,   // kJob, kFiles
   kToServer,  // kOutput, kResult, kError
 };
 

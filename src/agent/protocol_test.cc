@@ -105,6 +105,30 @@ TEST(Frame, EncodeRefusesOversizePayloads) {
   EXPECT_NO_THROW(encode(FrameType::kResult, std::string(kMaxMessagePayload, 'x')));
   EXPECT_THROW(encode(FrameType::kJob, std::string(kMaxMessagePayload + 1, 'x')), ProtocolError);
   EXPECT_THROW(encode(static_cast<FrameType>(9), "x"), ProtocolError);
+  EXPECT_NO_THROW(encode(FrameType::kFiles, std::string(kMaxFilesPayload, 'x')));
+  EXPECT_THROW(encode(FrameType::kFiles, std::string(kMaxFilesPayload + 1, 'x')), ProtocolError);
+}
+
+TEST(Frame, FilesAreSplitIntoMibFramesThatOnlyGoToTheAgent) {
+  std::string tar(2 * kMaxFilesPayload + 12345, '\0');
+  std::mt19937 random(7);
+  for (char& c : tar) c = static_cast<char>(random());
+  std::string stream = encode(FrameType::kJob, "{}") + encode_files(tar) +
+                       encode(FrameType::kFiles, "") + encode(FrameType::kJob, "{}");
+  const std::vector<Frame> frames = read_all(Direction::kToAgent, stream, 70'001);
+  ASSERT_EQ(frames.size(), 6u);  // job, 3 chunks, the empty end, job
+  EXPECT_EQ(frames[0].type, FrameType::kJob);
+  std::string joined;
+  for (size_t i = 1; i <= 3; ++i) {
+    EXPECT_EQ(frames[i].type, FrameType::kFiles);
+    EXPECT_EQ(frames[i].payload.size(), i < 3 ? kMaxFilesPayload : 12345u);
+    joined += frames[i].payload;
+  }
+  EXPECT_EQ(joined, tar);
+  EXPECT_EQ(frames[4], (Frame{.type = FrameType::kFiles, .payload = ""}));
+  EXPECT_EQ(frames[5].type, FrameType::kJob);
+  EXPECT_EQ(encode_files(""), "");
+  EXPECT_EQ(name(FrameType::kFiles), "files");
 }
 
 std::string error_of(Direction direction, std::string_view stream) {
@@ -132,6 +156,14 @@ TEST(FrameReader, RejectsCorruptHeaders) {
   EXPECT_NE(error_of(Direction::kToServer, header(1, 2) + "{}").find("cannot go to the server"),
             std::string::npos);
   EXPECT_NE(error_of(Direction::kToAgent, good).find("cannot go to the agent"), std::string::npos);
+  EXPECT_NE(
+      error_of(Direction::kToServer, header(5, 0)).find("files frame cannot go to the server"),
+      std::string::npos);
+  EXPECT_EQ(error_of(Direction::kToAgent, header(5, kMaxFilesPayload + 1)),
+            "agent protocol, frame at byte 0: files frame of 1048577 bytes is over the limit of "
+            "1048576");
+  EXPECT_EQ(error_of(Direction::kToAgent, header(6, 0)),
+            "agent protocol, frame at byte 0: unknown frame type 6");
 }
 
 TEST(FrameReader, FailsOnceAndForAll) {

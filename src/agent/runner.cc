@@ -254,18 +254,31 @@ std::vector<std::filesystem::path> Runner::places() const {
 
 bool Runner::should_stop() const { return options_.should_stop && options_.should_stop(); }
 
-void Runner::prepare(const Job& job) {
+void Runner::prepare(const Job& job, const FilesReader& files) {
   try {
     if (!job.cargo_config.empty() && options_.cargo_home.empty()) {
       throw std::runtime_error("the job has a cargo config, but the agent has no cargo home");
     }
+    const bool inline_files = job.source.kind == Source::Kind::kInline;
+    if (inline_files && options_.cargo_home.empty()) {
+      throw std::runtime_error(
+          "an inline job's dependencies go in the cargo home: the agent has none");
+    }
+    if (inline_files && !files) throw std::runtime_error("an inline job came without its files");
     const std::vector<std::filesystem::path> dirs = places();
     for (const auto& dir : dirs) wipe_contents(dir);
-    place_source(job.source, options_.build_dir);
+    if (inline_files) {
+      place_inline_files(files, options_.build_dir, options_.cargo_home / kInlineDepsFolder);
+    } else {
+      place_source(job.source, options_.build_dir);
+    }
     // Emptying build_dir took the places inside it; unless the crate brought
     // its own, they are made again.
     for (const auto& dir : dirs) std::filesystem::create_directories(dir);
     if (!job.cargo_config.empty()) write_cargo_config(options_.cargo_home, job.cargo_config);
+  } catch (const Stopped&) {
+    clean_up();
+    throw;
   } catch (const std::exception& e) {
     clean_up();
     throw JobError(e.what());
@@ -283,11 +296,11 @@ void Runner::clean_up() {
   }
 }
 
-JobResult Runner::run(const Job& job, const OutputHandler& on_output) {
+JobResult Runner::run(const Job& job, const OutputHandler& on_output, const FilesReader& files) {
   const Clock::time_point started = Clock::now();
   // Anything a previous job (or the agent's start) left running goes first.
   end_descendants();
-  prepare(job);
+  prepare(job, files);
 
   JobResult result;
   MemoryMeter memory({.cgroup_root = options_.cgroup_root});

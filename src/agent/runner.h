@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/job.h"
+#include "agent/workspace.h"
 
 namespace agent {
 
@@ -66,13 +67,19 @@ class Runner {
   /// job, the no-output timeout each command; after a timeout or an OOM kill
   /// no further command runs. Throws JobError if the job could not start,
   /// Stopped if should_stop ended it.
-  JobResult run(const Job& job, const OutputHandler& on_output);
+  ///
+  /// An inline job's files are read through `files` after the places are
+  /// emptied: source/ becomes the build folder, deps/ the folder
+  /// cargo_home/kInlineDepsFolder. A stream that breaks off or holds what a
+  /// crate may not is a JobError; `files` may throw Stopped. The caller
+  /// skips whatever of the stream was not read.
+  JobResult run(const Job& job, const OutputHandler& on_output, const FilesReader& files = {});
 
  private:
   /// writable_dirs, cargo_home and build_dir last: emptying it removes
   /// whatever of the others lies inside it.
   std::vector<std::filesystem::path> places() const;
-  void prepare(const Job& job);
+  void prepare(const Job& job, const FilesReader& files);
   void clean_up();
   bool should_stop() const;
   void warn(std::string_view message) const;

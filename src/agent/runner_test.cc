@@ -1,5 +1,6 @@
 #include "agent/runner.h"
 
+#include <archive_entry.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,12 +15,14 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "agent/process_tree.h"
 #include "agent/protocol.h"
+#include "registry/test_archive.h"
 
 namespace agent {
 namespace {
@@ -91,6 +94,11 @@ class RunnerTest : public ::testing::Test {
   JobResult run(const Job& job) {
     Runner runner = make_runner();
     return runner.run(job, [this](std::string_view bytes) { output_ += bytes; });
+  }
+  JobResult run_inline(const Job& job, const FilesReader& files) {
+    Runner runner = make_runner();
+    return runner.run(
+        job, [this](std::string_view bytes) { output_ += bytes; }, files);
   }
 
   fs::path root_;
@@ -417,6 +425,105 @@ TEST_F(RunnerTest, ACargoConfigWithoutACargoHomeIsAJobError) {
   EXPECT_EQ(output_, "");
 }
 
+/// An inline job's files, as a plain tar.
+std::string inline_files(const fs::path& scratch,
+                         const std::function<void(registry::testing::TarGzWriter&)>& add) {
+  const fs::path file = scratch / "files.tar";
+  {
+    registry::testing::TarGzWriter writer(file, /*gzip=*/false);
+    add(writer);
+    writer.close();
+  }
+  std::string bytes = read_file(file);
+  fs::remove(file);
+  return bytes;
+}
+
+void good_files(registry::testing::TarGzWriter& w) {
+  w.add_file("source/Cargo.toml", "[package]\nname = \"x\"\n");
+  w.add_file("source/src/lib.rs", std::string(20'000, '/'));
+  w.add_file("deps/b-1.0.0/Cargo.toml", "[package]\nname = \"b\"\n");
+  w.add_file("deps/b-1.0.0/.cargo-checksum.json", R"({"files":{},"package":""})");
+}
+
+/// Hands out `bytes` in chunks of `chunk`.
+FilesReader chunked(const std::string& bytes, size_t chunk) {
+  auto rest = std::make_shared<std::string_view>(bytes);
+  return [rest, chunk] {
+    const std::string_view next = rest->substr(0, std::min(chunk, rest->size()));
+    rest->remove_prefix(next.size());
+    return next;
+  };
+}
+
+TEST_F(RunnerTest, AnInlineJobBuildsFromItsFilesReadInAnyChunks) {
+  const std::string files = inline_files(root_, good_files);
+  Job job = job_of({shell("ls -A1; wc -c < src/lib.rs; cat \"$DEPS/b-1.0.0/Cargo.toml\"")});
+  job.source = {.kind = Source::Kind::kInline};
+  job.env = {{"DEPS", (cargo_home() / kInlineDepsFolder).string()}};
+  for (const size_t chunk : {size_t{1}, size_t{700}, size_t{10'240}, files.size()}) {
+    Runner runner = make_runner();
+    output_.clear();
+    const JobResult result = runner.run(
+        job, [this](std::string_view bytes) { output_ += bytes; }, chunked(files, chunk));
+    EXPECT_EQ(output_, "Cargo.toml\r\nsrc\r\n20000\r\n[package]\r\nname = \"b\"\r\n")
+        << "chunks of " << chunk;
+    EXPECT_EQ(result.commands.at(0).exit_code, 0);
+    EXPECT_TRUE(fs::is_empty(build()));
+    EXPECT_TRUE(fs::is_empty(cargo_home()));
+  }
+}
+
+TEST_F(RunnerTest, HostileOrBrokenInlineFilesAreAJobError) {
+  const std::vector<std::string> hostile = {
+      inline_files(root_,
+                   [&](auto& w) {
+                     w.add_file("source/Cargo.toml", "");
+                     w.add_file("source/../outside/x", "x");
+                   }),
+      inline_files(root_,
+                   [&](auto& w) {
+                     w.add_file("source/Cargo.toml", "");
+                     w.add_symlink("deps/b", outside().string());
+                   }),
+      inline_files(root_,
+                   [&](auto& w) {
+                     w.add_file("source/Cargo.toml", "");
+                     w.add_special("deps/null", AE_IFCHR);
+                   }),
+      inline_files(root_, [&](auto& w) { w.add_file("deps/b/Cargo.toml", ""); }),
+      inline_files(root_, good_files).substr(0, 3000),  // the stream broke off
+  };
+  Job job = job_of({shell("echo never")});
+  job.source = {.kind = Source::Kind::kInline};
+  for (const std::string& files : hostile) {
+    EXPECT_THROW(run_inline(job, chunked(files, 512)), JobError);
+    EXPECT_EQ(output_, "");
+    EXPECT_FALSE(fs::exists(outside()));
+    EXPECT_TRUE(fs::is_empty(build()));
+    EXPECT_TRUE(fs::is_empty(cargo_home()));
+  }
+  EXPECT_THROW(run(job), JobError);  // no files at all
+}
+
+TEST_F(RunnerTest, AStopWhileTheFilesComeCleansUp) {
+  const std::string files = inline_files(root_, good_files);
+  Job job = job_of({shell("echo never")});
+  job.source = {.kind = Source::Kind::kInline};
+  size_t calls = 0;
+  std::string_view rest = files;
+  EXPECT_THROW(run_inline(job,
+                          [&]() -> std::string_view {
+                            if (++calls > 3) throw Stopped("stop");
+                            const std::string_view next = rest.substr(0, 100);
+                            rest.remove_prefix(next.size());
+                            return next;
+                          }),
+               Stopped);
+  EXPECT_TRUE(fs::is_empty(build()));
+  EXPECT_TRUE(fs::is_empty(cargo_home()));
+}
+
 TEST_F(RunnerTest, AStopKillsTheJobAndCleansUp) {
   bool stop = false;
   RunnerOptions stoppable = options();
@@ -586,6 +693,79 @@ TEST_F(RunnerAgentBinary, AnswersEachJobWithOutputThenOneResult) {
   EXPECT_THAT(frames[2].payload, HasSubstr("nowhere"));
   EXPECT_EQ(frames[3].payload, "two\r\n");
   EXPECT_EQ(parse_job_result(frames[4].payload).commands.at(0).exit_code, 4);
+}
+
+/// An inline job's frames: the job, its files in frames of the given
+/// sizes (cycled), the empty end.
+std::string inline_frames(const Job& job, std::string_view files,
+                          const std::vector<size_t>& sizes) {
+  std::string out = encode(FrameType::kJob, to_payload(job));
+  for (size_t i = 0; !files.empty(); ++i) {
+    const size_t n = std::min(sizes[i % sizes.size()], files.size());
+    out += encode(FrameType::kFiles, files.substr(0, n));
+    files.remove_prefix(n);
+  }
+  return out;
+}
+
+std::vector<Frame> frames_of(const std::string& output) {
+  std::vector<Frame> frames;
+  FrameReader reader(Direction::kToServer,
+                     [&](Frame frame) { frames.push_back(std::move(frame)); });
+  reader.feed(output);
+  reader.finish();
+  return frames;
+}
+
+TEST_F(RunnerAgentBinary, AnInlineJobsFilesFollowItInFramesAndARefusedOnesAreSkipped) {
+  const std::string files = inline_files(root_, [](auto& w) {
+    w.add_file("source/Cargo.toml", "[package]\n");
+    w.add_file("deps/b-1.0.0/lib.rs", "b");
+  });
+  const std::string hostile = inline_files(root_, [&](auto& w) {
+    w.add_file("source/Cargo.toml", "");
+    w.add_symlink("source/x", "/etc/passwd");
+    w.add_file("source/pad", std::string(8000, 'p'));
+  });
+  Job job = job_of({shell("echo \"$(cat \"$DEPS/b-1.0.0/lib.rs\") $(ls)\"")});
+  job.source = {.kind = Source::Kind::kInline};
+  job.env = {{"DEPS", (cargo_home() / kInlineDepsFolder).string()}};
+  Job bad_json_job = job;
+  bad_json_job.commands[0].argv.clear();  // refused before its files are read
+  const std::string end = encode(FrameType::kFiles, "");
+  const std::string input = inline_frames(job, files, {1, 513, 7, 4096}) + end +
+                            inline_frames(job, hostile, {1000}) + end +
+                            inline_frames(bad_json_job, files, {2000}) + end +
+                            encode(FrameType::kJob, to_payload(job_of({shell("echo plain")})));
+  ASSERT_LT(input.size(), size_t{60'000});  // the pipe takes it whole
+  int status = -1;
+  const std::vector<Frame> frames = frames_of(run_agent(input, status));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::vector<FrameType> types;
+  for (const auto& frame : frames) types.push_back(frame.type);
+  ASSERT_THAT(types, ElementsAre(FrameType::kOutput, FrameType::kResult, FrameType::kError,
+                                 FrameType::kError, FrameType::kOutput, FrameType::kResult));
+  EXPECT_EQ(frames[0].payload, "b Cargo.toml\r\n");
+  EXPECT_THAT(frames[2].payload, HasSubstr("'source/x'"));
+  EXPECT_THAT(frames[3].payload, HasSubstr("bad job"));
+  EXPECT_EQ(frames[4].payload, "plain\r\n");
+}
+
+TEST_F(RunnerAgentBinary, FilesThatEndWithTheInputAreAJobErrorNotACrash) {
+  const std::string files = inline_files(root_, good_files);
+  Job job = job_of({shell("echo never")});
+  job.source = {.kind = Source::Kind::kInline};
+  // Whole frames, but the stream's end never comes.
+  int status = -1;
+  const std::vector<Frame> frames =
+      frames_of(run_agent(inline_frames(job, files.substr(0, 4000), {1000}), status));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].type, FrameType::kError);
+  EXPECT_THAT(frames[0].payload, HasSubstr("ended inside the job's files"));
+  EXPECT_TRUE(fs::is_empty(build()));
 }
 
 TEST_F(RunnerAgentBinary, ExitsAtOnceOnNoInput) {

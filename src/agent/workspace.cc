@@ -56,6 +56,8 @@ void place_source(const Source& source, const fs::path& build_dir) {
       return;
     case Source::Kind::kNone:
       return;
+    case Source::Kind::kInline:
+      throw SourceError("an inline job's files come with it, not from a path");
     case Source::Kind::kArchive:
       try {
         registry::unpack_crate(source.path, build_dir);
@@ -65,6 +67,19 @@ void place_source(const Source& source, const fs::path& build_dir) {
       return;
   }
   throw SourceError("unknown kind of crate source");
+}
+
+void place_inline_files(const FilesReader& read, const fs::path& build_dir,
+                        const fs::path& deps_dir) {
+  try {
+    registry::unpack_tar_stream(read, {{kInlineSourceTop, build_dir}, {kInlineDepsTop, deps_dir}});
+  } catch (const registry::UnpackError& e) {
+    throw SourceError(e.what());
+  }
+  std::error_code error;
+  if (!fs::is_regular_file(fs::symlink_status(build_dir / "Cargo.toml", error))) {
+    throw SourceError(std::string("the job's files have no ") + kInlineSourceTop + "/Cargo.toml");
+  }
 }
 
 void write_cargo_config(const fs::path& cargo_home, std::string_view config) {

@@ -4,6 +4,7 @@
 // outlives it. The folders themselves stay: they may be mount points.
 
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string_view>
 
@@ -22,8 +23,19 @@ class SourceError : public std::runtime_error {
 void wipe_contents(const std::filesystem::path& dir);
 
 /// Fills the empty `build_dir` with the crate: a copy of a directory, or an
-/// unpacked .crate file. Throws SourceError.
+/// unpacked .crate file. Throws SourceError (also for kInline: see below).
 void place_source(const Source& source, const std::filesystem::path& build_dir);
+
+/// The next bytes of an inline job's tar; empty at its end.
+using FilesReader = std::function<std::string_view()>;
+
+/// An inline job's files: source/ into the empty `build_dir`, deps/ into
+/// `deps_dir` (missing or empty), unpacked as they are read, with the
+/// checks of a hostile .crate. Throws SourceError (also for files without
+/// source/Cargo.toml); what `read` throws (the job was stopped) comes out
+/// as it was.
+void place_inline_files(const FilesReader& read, const std::filesystem::path& build_dir,
+                        const std::filesystem::path& deps_dir);
 
 /// Writes `config` as cargo_home/config.toml, replacing whatever is there
 /// (and removing a config, which cargo would read instead): a cargo home

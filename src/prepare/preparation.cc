@@ -6,10 +6,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <system_error>
 
+#include "agent/job.h"
+#include "prepare/bundle.h"
 #include "prepare/lockfile.h"
 #include "prepare/override_files.h"
 #include "prepare/package_cache.h"
@@ -101,12 +104,14 @@ class Steps {
         cache_(request.cache),
         folder_(request.crate + "-" + request.version),
         target_(fs::path(request.staging) / folder_),
-        deps_(fs::path(request.staging) / (folder_ + ".deps")) {}
+        deps_(fs::path(request.staging) / (folder_ + ".deps")),
+        bundle_(fs::path(request.staging) / (folder_ + ".tar")) {}
 
   PreparationResult run() {
     const auto started = std::chrono::steady_clock::now();
     try {
-      stage() && check_rust_version() && read_manifest() && resolve() && fetch_dependencies();
+      stage() && check_rust_version() && read_manifest() && resolve() && fetch_dependencies() &&
+          make_bundle();
     } catch (const registry::FetchError& e) {
       fail(e.what());
     } catch (const std::exception& e) {
@@ -118,6 +123,7 @@ class Steps {
       std::error_code ignored;
       fs::remove_all(target_, ignored);
       fs::remove_all(deps_, ignored);
+      fs::remove(bundle_, ignored);
     }
     return result_;
   }
@@ -172,6 +178,7 @@ class Steps {
     std::error_code ignored;
     fs::remove_all(target_, ignored);
     fs::remove_all(deps_, ignored);
+    fs::remove(bundle_, ignored);
     fs::create_directories(request_.staging);
     const catalogue::Crate krate{
         .name = request_.crate, .version = request_.version, .checksum = request_.checksum};
@@ -290,6 +297,51 @@ class Steps {
     return true;
   }
 
+  /// The packages of the crate's directory source, as folders of this
+  /// machine: the cache's own for a remote registry; for a local one, a
+  /// copy of each in `scratch` (a local registry holds .crate files).
+  std::vector<BundlePackage> bundle_packages(const fs::path& scratch) {
+    std::vector<BundlePackage> packages;
+    if (source_.remote()) {
+      for (const std::string& folder : result_.packages) {
+        packages.push_back({folder, cache_.package(folder)});
+      }
+      return packages;
+    }
+    const std::unique_ptr<registry::Registry> local = registry::open_registry(source_.path);
+    for (const LockedPackage& package : read_lockfile(target_ / "Cargo.lock")) {
+      if (!package.from_registry()) continue;
+      const fs::path dir = scratch / package.folder();
+      local->fetch({.name = package.name, .version = package.version, .checksum = package.checksum},
+                   dir);
+      if (!fs::exists(dir / ".cargo-checksum.json")) {
+        write_atomically(dir / ".cargo-checksum.json",
+                         json{{"files", json::object()}, {"package", package.checksum}}.dump());
+      }
+      packages.push_back({package.folder(), dir});
+    }
+    return packages;
+  }
+
+  bool make_bundle() {
+    if (!request_.bundle) return true;
+    const auto started = std::chrono::steady_clock::now();
+    const fs::path scratch = cache_.make_scratch();
+    try {
+      result_.bundle_bytes = write_bundle(target_, bundle_packages(scratch), bundle_);
+    } catch (...) {
+      fs::remove_all(scratch);
+      throw;
+    }
+    fs::remove_all(scratch);
+    result_.bundle = bundle_.string();
+    result_.inline_cargo_config =
+        build_config("directory", request_.sandbox_cargo_home + "/" + agent::kInlineDepsFolder);
+    result_.bundle_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return true;
+  }
+
   const PreparationRequest& request_;
   const std::function<void(std::string_view)>& log_;
   RegistrySource source_;
@@ -297,6 +349,7 @@ class Steps {
   std::string folder_;
   fs::path target_;
   fs::path deps_;
+  fs::path bundle_;
   fs::path home_;
   PreparationResult result_;
 };
@@ -351,6 +404,8 @@ void to_json(json& out, const PreparationRequest& r) {
          {"sandbox_deps", r.sandbox_deps},
          {"sandbox_registry", r.sandbox_registry},
          {"keep_lockfile", r.keep_lockfile},
+         {"bundle", r.bundle},
+         {"sandbox_cargo_home", r.sandbox_cargo_home},
          {"user_agent", r.user_agent},
          {"command_timeout_seconds", r.command_timeout_seconds}};
 }
@@ -370,6 +425,8 @@ void from_json(const json& in, PreparationRequest& r) {
   in.at("sandbox_deps").get_to(r.sandbox_deps);
   in.at("sandbox_registry").get_to(r.sandbox_registry);
   in.at("keep_lockfile").get_to(r.keep_lockfile);
+  r.bundle = in.value("bundle", false);
+  r.sandbox_cargo_home = in.value("sandbox_cargo_home", std::string("/cargo"));
   in.at("user_agent").get_to(r.user_agent);
   in.at("command_timeout_seconds").get_to(r.command_timeout_seconds);
 }
@@ -380,6 +437,10 @@ void to_json(json& out, const PreparationResult& r) {
           r.broken ? json{{"kind", r.broken->kind}, {"detail", r.broken->detail}} : json(nullptr)},
          {"error", r.error},
          {"cargo_config", r.cargo_config},
+         {"bundle", r.bundle},
+         {"bundle_bytes", r.bundle_bytes},
+         {"bundle_seconds", r.bundle_seconds},
+         {"inline_cargo_config", r.inline_cargo_config},
          {"packages", r.packages},
          {"notes", r.notes},
          {"bytes_added", r.bytes_added},
@@ -404,6 +465,10 @@ void from_json(const json& in, PreparationResult& r) {
   }
   in.at("error").get_to(r.error);
   in.at("cargo_config").get_to(r.cargo_config);
+  r.bundle = in.value("bundle", std::string());
+  r.bundle_bytes = in.value("bundle_bytes", uint64_t{0});
+  r.bundle_seconds = in.value("bundle_seconds", 0.0);
+  r.inline_cargo_config = in.value("inline_cargo_config", std::string());
   in.at("packages").get_to(r.packages);
   in.at("notes").get_to(r.notes);
   in.at("bytes_added").get_to(r.bytes_added);

@@ -51,6 +51,12 @@ struct PreparationRequest {
   /// Keep the crate's own Cargo.lock (updating only what it lacks) instead
   /// of resolving a fresh one.
   bool keep_lockfile = false;
+  /// Also write the crate's inline files (bundle.h) as NAME-VERSION.tar in
+  /// `staging`, for a worker on a remote engine, which sees none of our
+  /// folders; and the cargo config for them, naming the folder where the
+  /// agent puts deps/: SANDBOX_CARGO_HOME/crater-at-home-deps.
+  bool bundle = false;
+  std::string sandbox_cargo_home = "/cargo";
   /// For cargo's requests and ours.
   std::string user_agent;
   /// For each cargo call.
@@ -63,8 +69,16 @@ struct PreparationResult {
   std::optional<result::Broken> broken;
   /// kError: what went wrong, naming the URL or the command.
   std::string error;
-  /// kReady: TOML for the job's $CARGO_HOME/config.toml.
+  /// kReady: TOML for the job's $CARGO_HOME/config.toml, when the worker
+  /// sees the staged crate and /deps (a Source::Kind::kDirectory job).
   std::string cargo_config;
+  /// kReady, when the request asked for a bundle: the tar of the crate's
+  /// inline files, its size, the time it took to write, and the config
+  /// for a job that sends it (Source::Kind::kInline).
+  std::string bundle;
+  uint64_t bundle_bytes = 0;
+  double bundle_seconds = 0;
+  std::string inline_cargo_config;
   /// kReady: NAME-VERSION of every package the build uses from the cache.
   std::vector<std::string> packages;
   /// What preparation changed in the crate, for the top of its build log

@@ -74,6 +74,8 @@ void ProcessPreparer::start(const catalogue::Crate& crate) {
       .staged = fs::path(options_.base.staging) / folder,
       .deps = fs::path(options_.base.staging) / (folder + ".deps"),
   };
+  if (options_.base.bundle)
+    running->prepared.bundle = fs::path(options_.base.staging) / (folder + ".tar");
   const auto free_home = std::find(homes_in_use_.begin(), homes_in_use_.end(), false);
   running->home = static_cast<unsigned>(free_home - homes_in_use_.begin());
   if (free_home == homes_in_use_.end()) homes_in_use_.push_back(false);
@@ -191,6 +193,10 @@ void remove_staged(const Prepared& prepared) {
   std::error_code ignored;
   if (!prepared.staged.empty()) fs::remove_all(prepared.staged, ignored);
   if (!prepared.deps.empty()) fs::remove_all(prepared.deps, ignored);
+  if (!prepared.bundle.empty()) {
+    fs::remove(prepared.bundle, ignored);
+    fs::remove(prepared.bundle.string() + ".part", ignored);
+  }
 }
 
 }  // namespace prepare

@@ -27,9 +27,11 @@ struct Prepared {
   /// log when it is not ready.
   std::string log;
   /// Host folders to remove once the crate is done: its staged source and
-  /// its directory source of symlinks.
+  /// its directory source of symlinks; and its bundle, if it was asked for
+  /// (PreparerOptions::base.bundle; result.bundle says it was written).
   std::filesystem::path staged;
   std::filesystem::path deps;
+  std::filesystem::path bundle;
 };
 
 struct PreparerOptions {
@@ -98,7 +100,7 @@ class ProcessPreparer final : public Preparer {
   std::vector<bool> homes_in_use_;
 };
 
-/// Removes a prepared crate's staged folders.
+/// Removes a prepared crate's staged folders and bundle.
 void remove_staged(const Prepared& prepared);
 
 }  // namespace prepare

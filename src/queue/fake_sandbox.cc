@@ -62,10 +62,11 @@ class FakeWorker : public sandbox::JobWorker {
   bool alive() const override { return !dead_; }
   bool busy() const override { return busy_; }
 
-  void send(const agent::Job& job, sandbox::JobEvents events) override {
+  void send(const agent::Job& job, sandbox::JobEvents events,
+            const std::filesystem::path& attachment = {}) override {
     if (dead_) throw std::logic_error("worker " + name_ + " is dead");
     if (busy_) throw std::logic_error("worker " + name_ + " is busy");
-    state_->sent.push_back({index_, job});
+    state_->sent.push_back({index_, job, attachment});
     const unsigned attempt = ++state_->jobs_per_crate[job.crate];
     CrateScript script;
     if (auto it = state_->scripts.find(job.crate); it != state_->scripts.end()) {
@@ -113,6 +114,10 @@ class FakeWorker : public sandbox::JobWorker {
     if (dead_) return {};
     return {timer_};
   }
+
+  // An attachment is only recorded: nothing waits to be written.
+  int input_fd() const override { return -1; }
+  bool write_available() override { return !dead_; }
 
   bool read_available() override {
     if (dead_) return false;

@@ -6,6 +6,7 @@
 // its next event, so the scheduler's real poll loop is what delivers them.
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,6 +51,7 @@ struct CrateScript {
 struct SentJob {
   unsigned worker = 0;  // the index it was started with
   agent::Job job;
+  std::filesystem::path attachment;  // what send() was given
 };
 
 class FakeSandbox : public sandbox::Sandbox {

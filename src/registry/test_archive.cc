@@ -43,8 +43,8 @@ void write_entry(archive* writer, archive_entry* entry, std::string_view data = 
 
 }  // namespace
 
-TarGzWriter::TarGzWriter(const fs::path& file) : writer_(archive_write_new()) {
-  archive_write_add_filter_gzip(writer_);
+TarGzWriter::TarGzWriter(const fs::path& file, bool gzip) : writer_(archive_write_new()) {
+  if (gzip) archive_write_add_filter_gzip(writer_);
   archive_write_set_format_pax_restricted(writer_);
   check(writer_, archive_write_open_filename(writer_, file.c_str()));
 }

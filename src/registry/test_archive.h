@@ -14,8 +14,9 @@ namespace registry::testing {
 
 class TarGzWriter {
  public:
-  /// Starts a gzip'd pax archive at `file`.
-  explicit TarGzWriter(const std::filesystem::path& file);
+  /// Starts a pax archive at `file`, gzip'd unless `gzip` is false (an
+  /// inline job's files are a plain tar).
+  explicit TarGzWriter(const std::filesystem::path& file, bool gzip = true);
   ~TarGzWriter();
   TarGzWriter(const TarGzWriter&) = delete;
   TarGzWriter& operator=(const TarGzWriter&) = delete;

@@ -7,8 +7,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace registry {
 
@@ -41,5 +44,19 @@ class UnpackError : public std::runtime_error {
 /// left as it was.
 void unpack_crate(const std::filesystem::path& crate_file, const std::filesystem::path& target,
                   const UnpackLimits& limits = {});
+
+/// The next bytes of a stream: empty at its end. What it throws ends the
+/// unpacking and comes out of unpack_tar_stream as it was.
+using ChunkReader = std::function<std::string_view()>;
+
+/// Unpacks an uncompressed tar read through `read` (an inline job's files,
+/// agent/job.h) with the same checks as a crate: every entry lies below one
+/// of `targets`' top folders ("source/...") and goes below that folder's
+/// target, which must not exist or be an empty folder; no link leaves its
+/// top folder. Throws UnpackError; on any error the targets are left as
+/// they were.
+void unpack_tar_stream(const ChunkReader& read,
+                       const std::map<std::string, std::filesystem::path>& targets,
+                       const UnpackLimits& limits = {});
 
 }  // namespace registry

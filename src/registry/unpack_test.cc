@@ -350,5 +350,126 @@ TEST_F(Unpack, KeepsNonAsciiNames) {
   EXPECT_TRUE(fs::exists(target_ / "tests/d\xC3\xA9j\xC3\xA0_vu.rs"));
 }
 
+/// An inline job's files: a plain tar with source/ and deps/, read in
+/// chunks of any size.
+class UnpackStream : public ::testing::Test {
+ protected:
+  void make_tar(const std::function<void(TarGzWriter&)>& add_entries) {
+    TarGzWriter writer(tar_, /*gzip=*/false);
+    add_entries(writer);
+    writer.close();
+    bytes_ = testing::read_file(tar_);
+  }
+  /// Reads the tar `chunk` bytes at a time, the last `cut` bytes missing.
+  void unpack(size_t chunk, size_t cut = 0) {
+    std::string_view rest = std::string_view(bytes_).substr(0, bytes_.size() - cut);
+    unpack_tar_stream(
+        [&] {
+          const std::string_view next = rest.substr(0, std::min(chunk, rest.size()));
+          rest.remove_prefix(next.size());
+          return next;
+        },
+        {{"source", source_}, {"deps", deps_}});
+  }
+  std::string refusal(size_t chunk = 4096) {
+    try {
+      unpack(chunk);
+    } catch (const UnpackError& e) {
+      EXPECT_FALSE(fs::exists(source_)) << "left behind";
+      EXPECT_FALSE(fs::exists(deps_)) << "left behind";
+      EXPECT_FALSE(fs::exists(evil_)) << "written outside";
+      return e.what();
+    }
+    return "no exception";
+  }
+
+  const std::string evil_ = "/tmp/cah-evil-stream-" + std::to_string(getpid());
+  testing::TempDir dir_;
+  fs::path tar_ = dir_ / "bundle.tar";
+  fs::path source_ = dir_ / "build";
+  fs::path deps_ = dir_ / "cargo" / "deps";
+  std::string bytes_;
+};
+
+TEST_F(UnpackStream, EachTopFolderGoesToItsTargetHoweverTheStreamIsCut) {
+  make_tar([](TarGzWriter& w) {
+    w.add_directory("source");
+    w.add_file("source/Cargo.toml", "[package]\nname = \"a\"\n");
+    w.add_file("source/src/main.rs", std::string(300'000, 'x'));
+    w.add_file("deps/b-1.0.0/.cargo-checksum.json", "{\"files\":{},\"package\":\"00\"}");
+    w.add_file("deps/b-1.0.0/src/lib.rs", "pub fn b() {}");
+    w.add_symlink("deps/c-1.0.0/src", "../b-1.0.0/src");
+  });
+  for (const size_t chunk : {size_t{1}, size_t{511}, size_t{512}, size_t{100'003}, bytes_.size()}) {
+    fs::remove_all(source_);
+    fs::remove_all(deps_);
+    unpack(chunk);
+    EXPECT_EQ(testing::read_file(source_ / "Cargo.toml"), "[package]\nname = \"a\"\n");
+    EXPECT_EQ(fs::file_size(source_ / "src/main.rs"), 300'000u) << "chunks of " << chunk;
+    EXPECT_EQ(testing::read_file(deps_ / "b-1.0.0/src/lib.rs"), "pub fn b() {}");
+    EXPECT_EQ(testing::read_file(deps_ / "c-1.0.0/src/lib.rs"), "pub fn b() {}");
+  }
+}
+
+TEST_F(UnpackStream, RefusesWhatACrateMayNotHoldEither) {
+  make_tar([&](TarGzWriter& w) { w.add_file("source/../../x", "x"); });
+  EXPECT_TRUE(contains(refusal(), "'..' component")) << refusal();
+  make_tar([&](TarGzWriter& w) { w.add_file(evil_, "x"); });
+  EXPECT_TRUE(contains(refusal(), "absolute path")) << refusal();
+  make_tar([&](TarGzWriter& w) { w.add_symlink("source/escape", evil_); });
+  EXPECT_TRUE(contains(refusal(), "leads outside")) << refusal();
+  make_tar([&](TarGzWriter& w) {
+    w.add_file("source/Cargo.toml", "");
+    w.add_special("deps/tty", AE_IFCHR);
+  });
+  EXPECT_TRUE(contains(refusal(), "character device")) << refusal();
+}
+
+TEST_F(UnpackStream, NoLinkCrossesFromOneTopFolderToTheOther) {
+  // deps/ lands in the cargo home, source/ in the build folder: "../source"
+  // from deps/ would name a place that is not there.
+  make_tar([](TarGzWriter& w) { w.add_symlink("deps/x", "../source/Cargo.toml"); });
+  EXPECT_TRUE(contains(refusal(), "leads outside")) << refusal();
+  make_tar([](TarGzWriter& w) {
+    w.add_file("source/Cargo.toml", "x");
+    w.add_hard_link("deps/Cargo.toml", "source/Cargo.toml");
+  });
+  EXPECT_TRUE(contains(refusal(), "hard link")) << refusal();
+}
+
+TEST_F(UnpackStream, RefusesOtherTopFoldersAndFilesAtTheTop) {
+  make_tar([](TarGzWriter& w) { w.add_file("target/x", "x"); });
+  EXPECT_TRUE(contains(refusal(), "'target/x': outside the archive's top folders")) << refusal();
+  make_tar([](TarGzWriter& w) { w.add_file("source", "x"); });
+  EXPECT_TRUE(contains(refusal(), "not inside a top folder")) << refusal();
+}
+
+TEST_F(UnpackStream, ATruncatedStreamOrGarbageIsABrokenArchive) {
+  make_tar([](TarGzWriter& w) { w.add_file("source/Cargo.toml", std::string(5000, 'x')); });
+  try {
+    unpack(1000, 3000);
+    ADD_FAILURE() << "no exception";
+  } catch (const UnpackError& e) {
+    EXPECT_TRUE(contains(e.what(), "broken archive")) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(source_));
+  bytes_ = std::string(2048, 'g');
+  EXPECT_TRUE(contains(refusal(), "broken archive")) << refusal();
+}
+
+TEST_F(UnpackStream, WhatTheReaderThrowsComesOutAsItWas) {
+  make_tar([](TarGzWriter& w) { w.add_file("source/Cargo.toml", std::string(5000, 'x')); });
+  struct Gone {};
+  int calls = 0;
+  EXPECT_THROW(unpack_tar_stream(
+                   [&]() -> std::string_view {
+                     if (++calls == 1) return std::string_view(bytes_).substr(0, 1024);
+                     throw Gone{};
+                   },
+                   {{"source", source_}}),
+               Gone);
+  EXPECT_FALSE(fs::exists(source_));
+}
+
 }  // namespace
 }  // namespace registry

@@ -6,6 +6,7 @@
 // in-process one for the scheduler's tests.
 
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -38,7 +39,10 @@ struct JobEvents {
 };
 
 /// A worker as its owner's event loop sees it. Passive, like ninja's
-/// Subprocess: the owner polls output_fds() and calls read_available().
+/// Subprocess: the owner polls output_fds() for reading and calls
+/// read_available(), and polls input_fd() (while it is not -1) for writing
+/// and calls write_available(): a job's attachment goes out as the worker
+/// takes it, never blocking the loop.
 class JobWorker {
  public:
   virtual ~JobWorker() = default;
@@ -49,12 +53,23 @@ class JobWorker {
   virtual bool busy() const = 0;
   /// Sends the job. Throws std::logic_error if busy or dead; if the worker
   /// cannot take it, the job's on_death follows from read_available().
-  virtual void send(const agent::Job& job, JobEvents events) = 0;
+  /// `attachment`, for a job whose source is kInline: the tar of its files
+  /// (prepare::Prepared::bundle), sent after the job as kFiles frames by
+  /// write_available(); the file must stay until the job has ended. Throws
+  /// std::system_error (the worker stays idle) if it cannot be opened.
+  virtual void send(const agent::Job& job, JobEvents events,
+                    const std::filesystem::path& attachment = {}) = 0;
   /// The fds to poll for reading; empty once the worker is dead.
   virtual std::vector<int> output_fds() const = 0;
   /// Handles what is ready, without blocking, calling the current job's
   /// events. Returns false once the worker is dead.
   virtual bool read_available() = 0;
+  /// The fd to poll for writing (POLLOUT) while bytes of a job wait to go
+  /// out; -1 when none do (or the worker is dead).
+  virtual int input_fd() const = 0;
+  /// Writes what the worker takes now, without blocking. Returns false once
+  /// the worker is dead (a failed write is its death: the job's on_death).
+  virtual bool write_available() = 0;
   /// Ends the worker for good. A job in flight gets no event.
   virtual void stop() = 0;
   /// Warnings the worker gave (its stderr) since the last call.
