@@ -155,6 +155,8 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
       for (const auto& slot : slots_) {
         if (!slot->worker) continue;
         for (const int fd : slot->worker->output_fds()) fds.push_back({fd, POLLIN, 0});
+        // A job's attachment goes out as the worker takes it.
+        if (const int fd = slot->worker->input_fd(); fd >= 0) fds.push_back({fd, POLLOUT, 0});
       }
       for (const int fd : preparer_.fds()) fds.push_back({fd, POLLIN, 0});
       for (const auto& engine : engines_) {
@@ -174,6 +176,7 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
       }
       for (auto& slot : slots_) {
         if (slot->worker) {
+          if (slot->worker->input_fd() >= 0) slot->worker->write_available();
           slot->worker->read_available();
           for (const std::string& warning : slot->worker->take_warnings()) {
             progress_.message(spdlog::level::warn, slot->worker->name() + ": " + warning);
@@ -288,12 +291,22 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
   auto log =
       std::make_unique<result::CrateLog>(store_, options_.tool_name, crate.name, crate.version);
 
-  agent::Job job =
-      crate_job(options_.tool, crate.name, crate.version,
-                {agent::Source::Kind::kDirectory, options_.inbox_mount + "/" + folder_of(crate)},
-                options_.job_settings);
-  if (!pending.prepared.result.cargo_config.empty()) {
-    job.cargo_config = pending.prepared.result.cargo_config;
+  // A remote engine sees none of our folders: the crate's source and its
+  // dependencies follow the job as a tar (prepare/bundle.h).
+  const bool remote = slot.engine->engine.remote;
+  const prepare::PreparationResult& prepared = pending.prepared.result;
+  agent::Job job = crate_job(
+      options_.tool, crate.name, crate.version,
+      remote ? agent::Source{agent::Source::Kind::kInline, ""}
+             : agent::Source{agent::Source::Kind::kDirectory,
+                             options_.inbox_mount + "/" + folder_of(crate)},
+      options_.job_settings);
+  const std::string& cargo_config = remote ? prepared.inline_cargo_config : prepared.cargo_config;
+  if (!cargo_config.empty()) job.cargo_config = cargo_config;
+  const fs::path attachment = remote ? pending.prepared.bundle : fs::path();
+  if (remote && attachment.empty()) {
+    throw std::logic_error("crate " + folder_of(crate) + " has no bundle for engine " +
+                           slot.engine->engine.name);
   }
   ++pending.attempts;
   InFlight& flight = slot.job.emplace();
@@ -308,12 +321,14 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
 
   InFlight* in_flight = &flight;
   slot.worker->send(
-      job, sandbox::JobEvents{
-               .on_output = [in_flight](std::string_view bytes) { in_flight->log->feed(bytes); },
-               .on_result = [in_flight](agent::JobResult r) { in_flight->result = std::move(r); },
-               .on_job_error = [in_flight](std::string e) { in_flight->job_error = std::move(e); },
-               .on_death = [in_flight](std::string why) { in_flight->death = std::move(why); },
-           });
+      job,
+      sandbox::JobEvents{
+          .on_output = [in_flight](std::string_view bytes) { in_flight->log->feed(bytes); },
+          .on_result = [in_flight](agent::JobResult r) { in_flight->result = std::move(r); },
+          .on_job_error = [in_flight](std::string e) { in_flight->job_error = std::move(e); },
+          .on_death = [in_flight](std::string why) { in_flight->death = std::move(why); },
+      },
+      attachment);
 }
 
 void Scheduler::settle(Slot& slot) {

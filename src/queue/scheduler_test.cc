@@ -53,6 +53,9 @@ class FakePreparer : public prepare::Preparer {
     } else {
       prepared.result.status = prepare::PreparationResult::Status::kReady;
       prepared.result.packages = {"dep-of-" + krate.name + "-1.0.0"};
+      prepared.result.cargo_config = "# bind mounts of " + folder + "\n";
+      prepared.result.inline_cargo_config = "# inline files of " + folder + "\n";
+      prepared.bundle = inbox_ / (folder + ".tar");
       fs::create_directories(prepared.staged);
       FILE* manifest = std::fopen((prepared.staged / "Cargo.toml").c_str(), "w");
       std::fprintf(manifest, "[package]\nname = \"%s\"\nversion = \"%s\"\n", krate.name.c_str(),
@@ -549,6 +552,33 @@ TEST_F(SchedulerTest, CratesGoToFreeWorkersOnEveryEngineAndRecordsNameTheirEngin
   EXPECT_EQ(result.engines[1].name, "ssh://builder");
   EXPECT_EQ(result.engines[1].crates, other.sent().size());
   EXPECT_EQ(result.engines[1].losses, 0u);
+}
+
+TEST_F(SchedulerTest, ARemoteEnginesJobsCarryTheirFilesAndTheLocalOnesUseTheMounts) {
+  FakeSandbox remote;
+  const auto list = names(6);
+  for (const std::string& name : list) {
+    sandbox_.script(name, chunks({{20, name + "\r\n"}}));
+    remote.script(name, chunks({{20, name + "\r\n"}}));
+  }
+  run_on(plan_of(list), options(2),
+         {{.name = "local", .sandbox = &sandbox_, .workers = 1},
+          {.name = "ssh://far", .sandbox = &remote, .workers = 1, .remote = true}});
+  ASSERT_GT(remote.sent().size(), 0u);
+  ASSERT_GT(sandbox_.sent().size(), 0u);
+  for (const SentJob& sent : remote.sent()) {
+    const std::string folder = sent.job.crate + "-1.0.0";
+    EXPECT_EQ(sent.job.source.kind, agent::Source::Kind::kInline);
+    EXPECT_EQ(sent.attachment, root_ / "inbox" / (folder + ".tar"));
+    EXPECT_EQ(sent.job.cargo_config, "# inline files of " + folder + "\n");
+  }
+  for (const SentJob& sent : sandbox_.sent()) {
+    const std::string folder = sent.job.crate + "-1.0.0";
+    EXPECT_EQ(sent.job.source.kind, agent::Source::Kind::kDirectory);
+    EXPECT_EQ(sent.job.source.path, "/crates/" + folder);
+    EXPECT_TRUE(sent.attachment.empty());
+    EXPECT_EQ(sent.job.cargo_config, "# bind mounts of " + folder + "\n");
+  }
 }
 
 TEST_F(SchedulerTest, ALostEngineGivesItsCratesBackWithoutCountingAnAttemptAndRejoins) {
