@@ -26,6 +26,7 @@ int run(int argc, char** argv) {
   cli::add_serve_command(app, exit_status);
   cli::add_prepare_command(app, exit_status);
   cli::add_compare_command(app, exit_status);
+  cli::add_engines_command(app, exit_status);
   cli::add_option_checks(app);
   // CLI11 skips lines it cannot read and keys no option has: refuse them.
   if (const auto config = cli::config_file(argc, argv, "crater-at-home.toml"); !config.empty()) {

@@ -16,5 +16,6 @@ void add_sync_command(CLI::App& app, int& exit_status);
 void add_serve_command(CLI::App& app, int& exit_status);
 void add_prepare_command(CLI::App& app, int& exit_status);
 void add_compare_command(CLI::App& app, int& exit_status);
+void add_engines_command(CLI::App& app, int& exit_status);
 
 }  // namespace cli

@@ -75,6 +75,19 @@ Check non_empty(const std::string& what) {
   };
 }
 
+Check engine() {
+  return [](const std::string& text) -> std::string {
+    try {
+      sandbox::parse_engine(text);
+    } catch (const sandbox::EngineSpecError& e) {
+      return std::string(e.what()) +
+             "; allowed: local, unix:///PATH, tcp://HOST:PORT, ssh://[USER@]HOST[:PORT] or a "
+             "docker context's name, optionally followed by =JOBS";
+    }
+    return {};
+  };
+}
+
 Check regular_file() {
   return [](const std::string& text) -> std::string {
     std::error_code error;
@@ -123,6 +136,7 @@ const std::vector<Rule>& rules() {
       {"--toolchain", [] { return non_empty("a rustup toolchain"); }},
       {"--target", [] { return non_empty("a target triple"); }},
       {"--cache", [] { return non_empty("a folder"); }},
+      {"--engine", [] { return engine(); }},
   };
   return table;
 }
@@ -145,6 +159,64 @@ std::string normalized(std::string key) {
     if (c == '_') c = '-';
   }
   return key;
+}
+
+/// The commands whose section may hold [[COMMAND.engine]] tables.
+bool takes_engine_tables(std::string_view command) { return command == "run"; }
+
+/// Reads [[COMMAND.engine]] tables; `where` names a node's file and line.
+std::vector<sandbox::EngineSpec> engine_tables(
+    const toml::array& tables, std::string_view command,
+    const std::function<std::string(const toml::node&)>& where) {
+  const std::string allowed = "allowed: host (an engine URL or context), jobs, memory-limit-gb";
+  std::vector<sandbox::EngineSpec> engines;
+  for (const toml::node& node : tables) {
+    const toml::table* table = node.as_table();
+    const std::string head = where(node) + ": [[" + std::string(command) + ".engine]]";
+    if (table == nullptr) throw std::runtime_error(head + " must be a table; " + allowed);
+    sandbox::EngineSpec spec;
+    bool have_host = false;
+    for (const auto& [key, value] : *table) {
+      const std::string name = normalized(std::string(key.str()));
+      const std::string at = where(value) + ": [[" + std::string(command) + ".engine]] " + name;
+      if (name == "host") {
+        const std::optional<std::string> host = value.value<std::string>();
+        if (!host) throw std::runtime_error(at + " must be a string, like \"ssh://user@box\"");
+        sandbox::EngineSpec parsed;
+        try {
+          parsed = sandbox::parse_engine(*host);
+        } catch (const sandbox::EngineSpecError& e) {
+          throw std::runtime_error(at + ": " + e.what());
+        }
+        if (parsed.jobs) {
+          throw std::runtime_error(at + ": '" + *host + "' gives JOBS; set jobs = N instead");
+        }
+        spec.host = parsed.host;
+        have_host = true;
+      } else if (name == "jobs") {
+        const std::optional<int64_t> jobs =
+            value.is_integer() ? value.value<int64_t>() : std::nullopt;
+        if (!jobs || *jobs < 1 || *jobs > static_cast<int64_t>(sandbox::kMaxEngineJobs)) {
+          throw std::runtime_error(at + " is not allowed; allowed: a whole number from 1 to " +
+                                   std::to_string(sandbox::kMaxEngineJobs));
+        }
+        spec.jobs = static_cast<size_t>(*jobs);
+      } else if (name == "memory-limit-gb") {
+        const std::optional<double> gb = value.is_number() ? value.value<double>() : std::nullopt;
+        if (!gb || !std::isfinite(*gb) || *gb <= 0 || *gb > 4096) {
+          throw std::runtime_error(at +
+                                   " is not allowed; allowed: a number above 0, at most 4096 "
+                                   "(GB per worker)");
+        }
+        spec.memory_limit_gb = *gb;
+      } else {
+        throw std::runtime_error(at + ": unknown key; " + allowed);
+      }
+    }
+    if (!have_host) throw std::runtime_error(head + " has no host; " + allowed);
+    engines.push_back(spec);
+  }
+  return engines;
 }
 
 }  // namespace
@@ -206,6 +278,10 @@ void check_config_file(const fs::path& file, const CLI::App& app) {
     }
     for (const auto& [key, value] : *node.as_table()) {
       const std::string option = normalized(std::string(key.str()));
+      if (option == "engine" && takes_engine_tables(name) && value.is_array_of_tables()) {
+        engine_tables(*value.as_array(), name, where);
+        continue;
+      }
       bool known = false;
       std::string options;
       for (const CLI::Option* candidate : command->get_options()) {
@@ -219,6 +295,22 @@ void check_config_file(const fs::path& file, const CLI::App& app) {
       }
     }
   }
+}
+
+std::vector<sandbox::EngineSpec> config_engines(const fs::path& file, std::string_view command) {
+  std::error_code missing;
+  if (file.empty() || !fs::is_regular_file(file, missing)) return {};
+  toml::table table;
+  try {
+    table = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error(file.string() + ": not valid TOML: " + std::string(e.description()));
+  }
+  const toml::node* tables = table.at_path(std::string(command) + ".engine").node();
+  if (tables == nullptr || !tables->is_array_of_tables()) return {};
+  return engine_tables(*tables->as_array(), command, [&](const toml::node& node) {
+    return file.string() + ":" + std::to_string(node.source().begin.line);
+  });
 }
 
 }  // namespace cli

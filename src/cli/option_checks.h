@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sandbox/engine.h"
+
 namespace cli {
 
 /// Replaces the checks of every option in `command` (and its subcommands)
@@ -27,6 +29,14 @@ std::filesystem::path config_file(int argc, char** argv, const std::filesystem::
 /// named after one of `app`'s subcommands and each key in it one of that
 /// command's long options (dashes or underscores). Throws
 /// std::runtime_error naming the file, line and key.
+/// Besides options, [run] may hold `[[run.engine]]` tables (host, jobs,
+/// memory-limit-gb), checked the same way.
 void check_config_file(const std::filesystem::path& file, const CLI::App& app);
+
+/// The `[[COMMAND.engine]]` tables of `file`, in order; none if the file or
+/// the tables are missing. Throws std::runtime_error naming the file, line
+/// and what is wrong.
+std::vector<sandbox::EngineSpec> config_engines(const std::filesystem::path& file,
+                                                std::string_view command);
 
 }  // namespace cli

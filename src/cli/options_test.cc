@@ -107,6 +107,7 @@ const std::map<std::string, std::vector<std::string>> kBadValues = {
     {"--target", kText},
     {"--cache", kText},
     {"--lockfile", {"", "abc"}},
+    {"--engine", {"", "tcp://box:0", "http://box:2375", "ssh://u:secret@box", "local=0"}},
     // Checked where they are used, or anything goes.
     {"--log-level", {}},
     {"--ignore", {}},
@@ -206,12 +207,22 @@ TEST_F(ConfigFile, RefusesBrokenTomlUnknownKeysAndBadValues) {
       {"registry = \"/nonexistent\"\n", "'registry' is not allowed at the top"},
       {"[crates]\nregistry = \"/nonexistent\"\ncrates = -1\n", "--crates: '-1' is not allowed"},
       {"[run]\njobs = 0\n[crates]\nregistry = \"/nonexistent\"\n", "--jobs: '0' is not allowed"},
+      {"[crates]\nregistry = \"/nonexistent\"\n[[run.engine]]\nhost = \"tcp://box:0\"\n",
+       "crater-at-home.toml:4: [[run.engine]] host: engine 'tcp://box:0': the port '0'"},
   };
   for (const auto& [toml, expected] : cases) {
     const Finished outcome = crates_with(toml);
     EXPECT_NE(outcome.status, 0) << toml;
     EXPECT_NE(outcome.output.find(expected), std::string::npos) << toml << "\n" << outcome.output;
   }
+}
+
+TEST_F(ConfigFile, TakesRunEngineTables) {
+  const Finished outcome = crates_with(
+      "[crates]\nregistry = \"/nonexistent\"\n[[run.engine]]\nhost = \"ssh://root@box:2222\"\n"
+      "jobs = 8\nmemory-limit-gb = 4\n[[run.engine]]\nhost = \"local\"\n");
+  EXPECT_NE(outcome.output.find("no local registry at /nonexistent"), std::string::npos)
+      << outcome.output;
 }
 
 TEST_F(ConfigFile, TakesKnownKeysWithDashesOrUnderscores) {

@@ -125,6 +125,28 @@ std::string trimmed(std::string text) {
   return text;
 }
 
+/// The CLI's words, with what it says around an ssh failure cut:
+/// `error during connect: Get "http://docker.example.com/v1.50/info":
+/// command [ssh … docker system dial-stdio] has exited with exit status
+/// 255, make sure the URL is valid, and Docker 18.09 or later is installed
+/// on the remote host: stderr=ssh: connect to host box port 22: Connection
+/// refused` becomes `ssh (exit status 255): ssh: connect to host …`.
+std::string cli_error(const std::string& err) {
+  std::string text = trimmed(err);
+  const size_t command = text.find("command [ssh ");
+  const size_t status = text.find("] has exited with ", command);
+  const size_t said = text.find("stderr=", status);
+  if (command == std::string::npos || status == std::string::npos || said == std::string::npos) {
+    return text;
+  }
+  const size_t status_end = text.find(',', status);
+  std::string how = text.substr(
+      status + 18, status_end == std::string::npos ? std::string::npos : status_end - status - 18);
+  std::string rest = trimmed(text.substr(said + 7));
+  if (rest.empty()) rest = "(nothing on stderr; is the docker CLI on the remote's PATH?)";
+  return "ssh (" + how + "): " + rest;
+}
+
 }  // namespace
 
 EngineSpec parse_engine(const std::string& text) {
@@ -249,14 +271,14 @@ EngineInfo probe_engine(const EngineSpec& engine, std::chrono::milliseconds time
     info.error = "no answer within " + (timeout.count() % 1000 == 0
                                             ? std::to_string(timeout.count() / 1000) + " s"
                                             : std::to_string(timeout.count()) + " ms");
-    if (const std::string said = trimmed(output.err); !said.empty()) info.error += ": " + said;
+    if (const std::string said = cli_error(output.err); !said.empty()) info.error += ": " + said;
     return info;
   }
   EngineInfo info = parse_engine_info(output.out);
   if (!output.status.success()) {
     // The CLI prints an empty info object and says why on stderr.
     info.reachable = false;
-    std::string said = trimmed(output.err);
+    std::string said = cli_error(output.err);
     if (said.empty()) said = "`docker info` failed (" + output.status.describe() + ")";
     info.error = said;
   }

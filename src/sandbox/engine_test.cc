@@ -188,6 +188,20 @@ TEST_F(FakeDocker, AnUnreachableEngineIsToldInTheClisWords) {
             "Cannot connect to the Docker daemon at tcp://box:2376. Is the docker daemon running?");
 }
 
+TEST_F(FakeDocker, AnSshFailureIsToldWithoutTheBoilerplate) {
+  const std::string docker = make(
+      R"(echo 'error during connect: Get "http://docker.example.com/v1.50/info": command [ssh )"
+      R"(-o ConnectTimeout=30 -T -l root -p 1 -- localhost docker system dial-stdio] has exited )"
+      R"(with exit status 255, make sure the URL is valid, and Docker 18.09 or later is installed )"
+      R"(on the remote host: stderr=ssh: connect to host localhost port 1: Connection refused' >&2;)"
+      " exit 1");
+  const EngineInfo info =
+      probe_engine(parse_engine("ssh://root@localhost:1"), std::chrono::seconds(10), docker);
+  EXPECT_FALSE(info.reachable);
+  EXPECT_EQ(info.error,
+            "ssh (exit status 255): ssh: connect to host localhost port 1: Connection refused");
+}
+
 TEST_F(FakeDocker, AFailureWithNothingSaidStillSaysSomething) {
   const EngineInfo info =
       probe_engine(parse_engine("fleet"), std::chrono::seconds(10), make("exit 3"));
