@@ -221,15 +221,8 @@ void add_engines_command(CLI::App& app, int& exit_status) {
                       "(default: every installed one)");
   command->add_option("--agent", options->agent,
                       "With --deliver: the agent binary (default: beside us)");
-  command->callback([options, &app, &exit_status] {
-    fs::path config;
-    if (const CLI::Option* given = app.get_config_ptr(); given != nullptr && given->count() > 0) {
-      config = given->as<std::string>();
-    } else if (std::error_code error; fs::exists("crater-at-home.toml", error)) {
-      config = "crater-at-home.toml";
-    }
-    exit_status = check_engines(*options, config);
-  });
+  command->callback(
+      [options, &app, &exit_status] { exit_status = check_engines(*options, config_in_use(app)); });
 }
 
 }  // namespace cli

@@ -297,6 +297,16 @@ void check_config_file(const fs::path& file, const CLI::App& app) {
   }
 }
 
+std::filesystem::path config_in_use(const CLI::App& app) {
+  if (const CLI::Option* given = app.get_config_ptr(); given != nullptr && given->count() > 0) {
+    return given->as<std::string>();
+  }
+  if (std::error_code error; std::filesystem::exists("crater-at-home.toml", error)) {
+    return "crater-at-home.toml";
+  }
+  return {};
+}
+
 std::vector<sandbox::EngineSpec> config_engines(const fs::path& file, std::string_view command) {
   std::error_code missing;
   if (file.empty() || !fs::is_regular_file(file, missing)) return {};

@@ -33,6 +33,10 @@ std::filesystem::path config_file(int argc, char** argv, const std::filesystem::
 /// memory-limit-gb), checked the same way.
 void check_config_file(const std::filesystem::path& file, const CLI::App& app);
 
+/// The options file a parsed `app` read: --config's value, else
+/// ./crater-at-home.toml if it exists; empty if none.
+std::filesystem::path config_in_use(const CLI::App& app);
+
 /// The `[[COMMAND.engine]]` tables of `file`, in order; none if the file or
 /// the tables are missing. Throws std::runtime_error naming the file, line
 /// and what is wrong.

@@ -21,6 +21,7 @@
 #include "catalogue/snapshot.h"
 #include "cli/catalogue_options.h"
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "prepare/package_cache.h"
 #include "prepare/preparer.h"
 #include "prepare/registry_source.h"
@@ -32,6 +33,8 @@
 #include "queue/tool_setup.h"
 #include "registry/download.h"
 #include "sandbox/docker_sandbox.h"
+#include "sandbox/engine.h"
+#include "sandbox/engine_delivery.h"
 #include "sandbox/worker_image.h"
 #include "store/store.h"
 #include "tools/duration.h"
@@ -76,6 +79,17 @@ struct RunOptions {
   size_t prepare_jobs = 0;
   std::string prepare_timeout = "15m";
   std::string lockfile = "fresh";
+  /// --engine URL[=JOBS]; else the [[run.engine]] tables of the options file.
+  std::vector<std::string> engines;
+  std::vector<sandbox::EngineSpec> config_engines;
+  bool stop_without_engines = false;
+};
+
+/// One engine of the run, ready for workers.
+struct RunEngine {
+  sandbox::EngineSpec spec;
+  std::unique_ptr<sandbox::DockerSandbox> sandbox;
+  size_t workers = 0;
 };
 
 /// The write end is written by the signal handler; the read end is polled.
@@ -209,6 +223,87 @@ std::string describe_cpu(size_t crates) {
       1000 * own / static_cast<double>(crates), theirs);
 }
 
+void say(std::string_view line) {
+  std::fprintf(stderr, "crater-at-home: %.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+/// The engines to use: --engine, else the local one with --jobs workers.
+std::vector<sandbox::EngineSpec> engine_specs(const RunOptions& options) {
+  std::vector<sandbox::EngineSpec> specs;
+  for (const std::string& text : options.engines) {
+    try {
+      specs.push_back(sandbox::parse_engine(text));
+    } catch (const sandbox::EngineSpecError& e) {
+      throw CLI::ValidationError("--engine", e.what());
+    }
+  }
+  if (specs.empty()) specs = options.config_engines;
+  if (specs.empty()) specs.push_back({.host = "local", .jobs = options.jobs});
+  return specs;
+}
+
+/// Makes every engine ready: reachable, the image and (for a remote one)
+/// the runtime volume delivered, the worker container starting, and what an
+/// earlier run left removed. Throws naming the engine that is not usable.
+std::vector<RunEngine> ready_engines(const RunOptions& options, const sandbox::DockerOptions& base,
+                                     const std::string& toolchain) {
+  std::vector<RunEngine> engines;
+  const std::vector<sandbox::EngineSpec> specs = engine_specs(options);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const sandbox::EngineSpec& spec = specs[i];
+    const std::string name = spec.name();
+    const sandbox::EngineInfo info = sandbox::probe_engine(spec);
+    if (!info.reachable) {
+      throw sandbox::SandboxError("engine " + name + " cannot be reached: " + info.error +
+                                  " (check with `crater-at-home engines`)");
+    }
+    sandbox::DockerOptions docker = base;
+    docker.docker = sandbox::docker_cli(spec);
+    if (spec.memory_limit_gb) {
+      docker.memory_bytes = static_cast<uint64_t>(*spec.memory_limit_gb * (1ULL << 30));
+    }
+    // Engines may be one dockerd reached two ways: their containers must
+    // not share names.
+    if (i > 0) docker.name_prefix += "-e" + std::to_string(i);
+    if (!spec.local()) {
+      if (sandbox::is_host_image(options.image)) {
+        throw sandbox::SandboxError("engine " + name +
+                                    ": a `host` image borrows this machine's "
+                                    "/usr and cannot run on another engine; use the bookworm "
+                                    "image (`crater-at-home image build`)");
+      }
+      // Nothing of ours is mounted there: the image and the runtime (agent,
+      // toolchain) are delivered, each crate's files travel with its job.
+      docker.mounts.clear();
+      docker.run_args.clear();
+      docker.cpus = info.cpus;
+      sandbox::deliver_image(spec, options.image, say);
+      docker.runtime_volume =
+          sandbox::deliver_runtime(
+              spec, options.image,
+              {.agent = docker.agent.empty() ? sandbox::default_agent_path() : docker.agent,
+               .rustup_home = sandbox::default_rustup_home(),
+               .cargo_bin = sandbox::default_cargo_bin(),
+               .toolchains = {toolchain}},
+              say)
+              .name;
+    }
+    auto engine_sandbox = std::make_unique<sandbox::DockerSandbox>(docker);
+    engine_sandbox->check();
+    if (const size_t stale = engine_sandbox->remove_all(); stale > 0) {
+      say("removed " + std::to_string(stale) + " containers left by an earlier run on " + name);
+    }
+    const size_t workers = spec.jobs.value_or(std::max(1U, info.cpus));
+    if (specs.size() > 1 || !spec.local()) {
+      say(fmt::format("engine {}: {} workers, Docker {}, {} CPUs, {:.1f} GiB", name, workers,
+                      info.server_version, info.cpus,
+                      static_cast<double>(info.memory_bytes) / (1ULL << 30)));
+    }
+    engines.push_back({spec, std::move(engine_sandbox), workers});
+  }
+  return engines;
+}
+
 int run(const RunOptions& options) {
   const tools::ToolSet tools = tools::ToolSet::load(
       options.tools_file.empty() ? tools::default_tools_path() : fs::path(options.tools_file));
@@ -252,11 +347,14 @@ int run(const RunOptions& options) {
   };
   plan_options.ignore.insert(options.ignore.begin(), options.ignore.end());
   const queue::Plan plan = queue::make_plan(selected.crates, *store, plan_options);
+  const size_t engine_count = std::max(options.engines.size(), options.config_engines.size());
+  const std::string on = engine_count == 0 ? fmt::format("{} workers", options.jobs)
+                                           : fmt::format("{} engines", engine_count);
   std::fprintf(stderr,
                "crater-at-home: %s on %zu crates (%zu selected, %zu with a fresh result, %zu "
-               "ignored), %zu workers, from %s, results in %s\n",
+               "ignored), %s, from %s, results in %s\n",
                options.tool.c_str(), plan.to_run.size(), selected.crates.size(), plan.fresh,
-               plan.ignored, options.jobs, source.spec.c_str(), store->url().c_str());
+               plan.ignored, on.c_str(), source.spec.c_str(), store->url().c_str());
 
   // The package cache, and each crate's staging folder inside it.
   remove_stale_inboxes();
@@ -271,7 +369,14 @@ int run(const RunOptions& options) {
   }
   const fs::path inbox = cache.make_scratch();
 
-  // The sandbox.
+  // What the run runs with (one `rustc -vV`), stamped on every record; its
+  // release also judges each crate's package.rust-version.
+  const std::string toolchain = settings.toolchain.value_or(tool.toolchain);
+  result::RunIdentity identity =
+      plan.to_run.empty() ? result::RunIdentity{} : queue::describe_run(tool, toolchain);
+  identity.registry = source.spec;
+
+  // The engines, and a sandbox on each.
   std::vector<sandbox::Mount> mounts = {{inbox, kInboxMount}};
   if (source.remote()) {
     mounts.push_back({cache.packages(), kDepsMount});
@@ -286,22 +391,12 @@ int run(const RunOptions& options) {
       .name_prefix = options.worker_prefix,
   };
   if (sandbox::is_host_image(options.image)) docker_options.run_args = sandbox::host_mount_args();
-  sandbox::DockerSandbox docker(docker_options);
-  if (!plan.to_run.empty()) {
-    docker.check();
-    // Containers a killed run left behind under our prefix.
-    if (const size_t stale = docker.remove_all(); stale > 0) {
-      std::fprintf(stderr, "crater-at-home: removed %zu containers left by an earlier run\n",
-                   stale);
-    }
-  }
-
-  // What the run runs with (one `rustc -vV`), stamped on every record; its
-  // release also judges each crate's package.rust-version.
-  const std::string toolchain = settings.toolchain.value_or(tool.toolchain);
-  result::RunIdentity identity =
-      plan.to_run.empty() ? result::RunIdentity{} : queue::describe_run(tool, toolchain);
-  identity.registry = source.spec;
+  std::vector<RunEngine> engines;
+  if (!plan.to_run.empty()) engines = ready_engines(options, docker_options, toolchain);
+  const bool any_remote = std::any_of(engines.begin(), engines.end(),
+                                      [](const RunEngine& engine) { return !engine.spec.local(); });
+  size_t workers = 0;
+  for (const RunEngine& engine : engines) workers += engine.workers;
 
   // Preparation, ahead of the workers.
   prepare::ProcessPreparer preparer({
@@ -318,38 +413,45 @@ int run(const RunOptions& options) {
               .sandbox_deps = kDepsMount,
               .sandbox_registry = kRegistryMount,
               .keep_lockfile = options.lockfile == "shipped",
+              .bundle = any_remote,
               .user_agent = registry::user_agent(),
           },
-      .parallel =
-          options.prepare_jobs > 0 ? options.prepare_jobs : std::max<size_t>(2, options.jobs),
+      .parallel = options.prepare_jobs > 0 ? options.prepare_jobs : std::max<size_t>(2, workers),
       .timeout = prepare_timeout,
   });
 
   catch_stop_signals();
-  // The tool's setup (Miri's sysroot): made once and kept in a volume, which
-  // every worker mounts read-only.
+  // The tool's setup (Miri's sysroot): made once per engine and kept in a
+  // volume there, which every worker mounts read-only.
   if (!plan.to_run.empty() && !tool.setup.empty()) {
-    const std::optional<std::string> volume =
-        queue::prepare_tool_setup(tool, docker,
-                                  {.tool_name = options.tool,
-                                   .settings = settings,
-                                   .inbox_mount = kInboxMount,
-                                   .stop_fd = stop_pipe[0],
-                                   .say = [](std::string_view line) {
-                                     std::fprintf(stderr, "crater-at-home: %.*s\n",
-                                                  static_cast<int>(line.size()), line.data());
-                                   }});
-    if (!volume) {
-      std::fprintf(stderr, "crater-at-home: stopped during the tool's setup; no crate was run\n");
-      return 130;
+    for (RunEngine& engine : engines) {
+      const std::optional<std::string> volume =
+          queue::prepare_tool_setup(tool, *engine.sandbox,
+                                    {.tool_name = options.tool,
+                                     .settings = settings,
+                                     .inbox_mount = kInboxMount,
+                                     .stop_fd = stop_pipe[0],
+                                     .say = say});
+      if (!volume) {
+        std::fprintf(stderr, "crater-at-home: stopped during the tool's setup; no crate was run\n");
+        return 130;
+      }
+      sandbox::DockerOptions with_setup = engine.sandbox->options();
+      with_setup.setup_volume = *volume;
+      engine.sandbox = std::make_unique<sandbox::DockerSandbox>(with_setup);
     }
-    docker_options.setup_volume = *volume;
-    docker = sandbox::DockerSandbox(docker_options);
+  }
+  std::vector<queue::Engine> scheduled;
+  for (const RunEngine& engine : engines) {
+    scheduled.push_back({.name = engine.spec.name(),
+                         .sandbox = engine.sandbox.get(),
+                         .workers = engine.workers,
+                         .remote = !engine.spec.local()});
   }
   queue::Progress progress({
       .out = stderr,
       .terminal = isatty(STDERR_FILENO) != 0,
-      .workers = options.jobs,
+      .workers = std::max<size_t>(workers, 1),
       .total = plan.to_run.size(),
   });
   progress.set_level(log_level(options));
@@ -359,7 +461,7 @@ int run(const RunOptions& options) {
           .tool = tool,
           .identity = identity,
           .job_settings = settings,
-          .workers = options.jobs,
+          .workers = workers,
           .inbox = inbox,
           .inbox_mount = kInboxMount,
           .stop_fd = stop_pipe[0],
@@ -368,8 +470,9 @@ int run(const RunOptions& options) {
               [&cache, max_cache_bytes](const std::set<std::string>& in_use) {
                 cache.evict(max_cache_bytes, in_use, std::chrono::hours(1));
               },
+          .stop_without_engines = options.stop_without_engines,
       },
-      docker, preparer, *store, progress);
+      std::move(scheduled), preparer, *store, progress);
   const queue::SchedulerResult result = scheduler.run(plan.to_run);
   progress.finish();
   cache.evict(max_cache_bytes, {}, std::chrono::hours(1));
@@ -462,7 +565,17 @@ void add_run_command(CLI::App& app, int& exit_status) {
                    "shipped: keep the crate's own Cargo.lock where it has one")
       ->capture_default_str()
       ->check(CLI::IsMember({"fresh", "shipped"}));
-  command->callback([options, &exit_status] { exit_status = run(*options); });
+  command->add_option("--engine", options->engines,
+                      "A Docker engine to run workers on, URL[=JOBS] (repeatable): unix://, "
+                      "tcp://, ssh://[USER@]HOST, a docker context's name, or `local`; JOBS "
+                      "defaults to its CPUs (default: the local engine with --jobs workers)");
+  command->add_flag("--stop-without-engines", options->stop_without_engines,
+                    "End the run when every engine is lost (default: wait for one to answer)");
+  command->callback([options, &app, &exit_status] {
+    if (options->engines.empty())
+      options->config_engines = config_engines(config_in_use(app), "run");
+    exit_status = run(*options);
+  });
 }
 
 }  // namespace cli

@@ -295,12 +295,11 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
   // dependencies follow the job as a tar (prepare/bundle.h).
   const bool remote = slot.engine->engine.remote;
   const prepare::PreparationResult& prepared = pending.prepared.result;
-  agent::Job job = crate_job(
-      options_.tool, crate.name, crate.version,
-      remote ? agent::Source{agent::Source::Kind::kInline, ""}
-             : agent::Source{agent::Source::Kind::kDirectory,
-                             options_.inbox_mount + "/" + folder_of(crate)},
-      options_.job_settings);
+  agent::Job job = crate_job(options_.tool, crate.name, crate.version,
+                             remote ? agent::Source{agent::Source::Kind::kInline, ""}
+                                    : agent::Source{agent::Source::Kind::kDirectory,
+                                                    options_.inbox_mount + "/" + folder_of(crate)},
+                             options_.job_settings);
   const std::string& cargo_config = remote ? prepared.inline_cargo_config : prepared.cargo_config;
   if (!cargo_config.empty()) job.cargo_config = cargo_config;
   const fs::path attachment = remote ? pending.prepared.bundle : fs::path();
@@ -453,7 +452,9 @@ void Scheduler::read_probes() {
     if (const auto status = engine.probe->try_wait()) {
       engine.probe.reset();
       std::string why = engine.probe_output;
-      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+      const auto blank = [](char c) { return c == '\n' || c == '\r' || c == ' '; };
+      while (!why.empty() && blank(why.back())) why.pop_back();
+      while (!why.empty() && blank(why.front())) why.erase(0, 1);
       if (why.empty()) why = "the probe " + status->describe();
       probe_finished(engine, status->success(), why);
     } else if (now > engine.probe_deadline) {
