@@ -235,6 +235,13 @@ void remote_worker_has_no_bind_mount(const EngineSpec& engine) {
   EXPECT_EQ(host["Memory"], int64_t{1} << 30);
   worker->stop();
   remote.remove_all();
+  // Its own /build and /cargo volumes went with it; the runtime stays.
+  for (const nlohmann::json& mount : mounts) {
+    const std::string name = mount["Name"];
+    const bool gone =
+        run(with(cli, {"volume", "inspect", name})).err.find("o such volume") != std::string::npos;
+    EXPECT_EQ(gone, name != runtime.name) << name;
+  }
 }
 
 TEST(DeliverRuntime, AWorkerOnASecondDockerdHasNoBindMount) {
