@@ -258,9 +258,9 @@ void DockerSandbox::check() const {
   for (size_t i = 0; i + 1 < probe.size(); ++i) {
     if (probe[i] == "--name") probe[i + 1] = name;
   }
-  run_to_end(docker({"rm", "-f", name}), kCliTimeout);
+  run_to_end(docker({"rm", "-f", "-v", name}), kCliTimeout);
   const CommandOutput started = run_to_end(probe, kProbeTimeout);
-  if (started.timed_out) run_to_end(docker({"rm", "-f", name}), kCliTimeout);
+  if (started.timed_out) run_to_end(docker({"rm", "-f", "-v", name}), kCliTimeout);
   if (!started.status.success()) {
     throw SandboxError("a worker container does not start (" + started.status.describe() +
                        "): " + trimmed(started.err));
@@ -269,9 +269,12 @@ void DockerSandbox::check() const {
 
 std::unique_ptr<Worker> DockerSandbox::start(unsigned index) const {
   const std::string name = container_name(index);
-  run_to_end(docker({"rm", "-f", name}), kCliTimeout);
+  // `rm -v`: a container removed with -f (not exiting on its own, when
+  // --rm would take them) leaves its anonymous /build and /cargo volumes
+  // behind otherwise, two per worker start, on every engine.
+  run_to_end(docker({"rm", "-f", "-v", name}), kCliTimeout);
   auto process = std::make_unique<ChildProcess>(run_command(index));
-  std::vector<std::string> remove = docker({"rm", "-f", name});
+  std::vector<std::string> remove = docker({"rm", "-f", "-v", name});
   std::vector<std::string> list = docker({"ps", "-aq", "--filter", "name=^" + name + "$"});
   return std::make_unique<Worker>(name, std::move(process), [remove, list] {
     // A container already removing itself (--rm) answers "removal already
@@ -308,7 +311,7 @@ size_t DockerSandbox::remove_all() const {
   // progress" and is still listed for a moment: wait until none is.
   const auto deadline = std::chrono::steady_clock::now() + kCliTimeout;
   while (!ids.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::vector<std::string> remove = docker({"rm", "-f"});
+    std::vector<std::string> remove = docker({"rm", "-f", "-v"});
     remove.insert(remove.end(), ids.begin(), ids.end());
     run_to_end(remove, kCliTimeout);
     ids = labelled_containers();
