@@ -61,8 +61,8 @@ agent::Job true_job(const std::string& crate, const std::string& version, agent:
 /// Milliseconds from send to result; -1 if the job did not end in one.
 double time_job(sandbox::Worker& worker, const agent::Job& job, const fs::path& attachment) {
   const auto started = Clock::now();
-  const sandbox::Worker::Ending ending =
-      worker.run(job, [](std::string_view) {}, -1, attachment);
+  const sandbox::Worker::Ending ending = worker.run(
+      job, [](std::string_view) {}, -1, attachment);
   if (!ending.result) {
     std::fprintf(stderr, "%s: %s%s\n", job.crate.c_str(), ending.job_error.value_or("").c_str(),
                  ending.death.value_or("").c_str());
@@ -85,7 +85,8 @@ sandbox::DockerOptions options(const std::string& prefix, std::vector<sandbox::M
 }  // namespace
 
 int main(int argc, char** argv) {
-  const fs::path root = fs::temp_directory_path() / ("cah-inline-bench-" + std::to_string(getpid()));
+  const fs::path root =
+      fs::temp_directory_path() / ("cah-inline-bench-" + std::to_string(getpid()));
   const fs::path staging = root / "staging";
   fs::create_directories(staging);
   sandbox::DockerSandbox bind(
@@ -96,8 +97,9 @@ int main(int argc, char** argv) {
   auto bind_worker = bind.start(0);
   auto remote_worker = remote.start(0);
 
-  std::printf("| crate | packages | source MB | bundle MB | make bundle ms | bind-mount job ms | "
-              "inline job ms |\n|---|---:|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "| crate | packages | source MB | bundle MB | make bundle ms | bind-mount job ms | "
+      "inline job ms |\n|---|---:|---:|---:|---:|---:|---:|\n");
   std::vector<double> make_ms, bind_ms, inline_ms, bundle_mb, per_mb;
   for (int i = 1; i < argc; ++i) {
     const std::string folder = argv[i];
@@ -131,15 +133,15 @@ int main(int argc, char** argv) {
       }
       if (f != nullptr) std::fclose(f);
     }
-    const double b = time_job(*bind_worker,
-                              true_job(crate, version,
-                                       {agent::Source::Kind::kDirectory, "/crates/" + folder},
-                                       prepared.cargo_config),
-                              {});
-    const double r = time_job(*remote_worker,
-                              true_job(crate, version, {agent::Source::Kind::kInline, ""},
-                                       prepared.inline_cargo_config),
-                              prepared.bundle);
+    const double b =
+        time_job(*bind_worker,
+                 true_job(crate, version, {agent::Source::Kind::kDirectory, "/crates/" + folder},
+                          prepared.cargo_config),
+                 {});
+    const double r = time_job(
+        *remote_worker,
+        true_job(crate, version, {agent::Source::Kind::kInline, ""}, prepared.inline_cargo_config),
+        prepared.bundle);
     const double mb = static_cast<double>(prepared.bundle_bytes) / 1e6;
     std::printf("| %s | %zu | %.2f | %.2f | %.0f | %.0f | %.0f |\n", folder.c_str(), packages,
                 source_mb, mb, prepared.bundle_seconds * 1000, b, r);
@@ -153,10 +155,11 @@ int main(int argc, char** argv) {
     fs::remove_all(staging / (folder + ".deps"));
     fs::remove(staging / (folder + ".tar"));
   }
-  std::printf("\nmedians over %zu crates: bundle %.2f MB, make %.0f ms, bind-mount job %.0f ms, "
-              "inline job %.0f ms, inline extra %.0f ms per MB\n",
-              bind_ms.size(), median(bundle_mb), median(make_ms), median(bind_ms),
-              median(inline_ms), median(per_mb));
+  std::printf(
+      "\nmedians over %zu crates: bundle %.2f MB, make %.0f ms, bind-mount job %.0f ms, "
+      "inline job %.0f ms, inline extra %.0f ms per MB\n",
+      bind_ms.size(), median(bundle_mb), median(make_ms), median(bind_ms), median(inline_ms),
+      median(per_mb));
   bind.remove_all();
   remote.remove_all();
   fs::remove_all(root);
