@@ -5,11 +5,14 @@
 // send to result: the agent empties its places and puts the crate in
 // place; inline, it also receives and unpacks every dependency) for both.
 //
-//   inline_files_perftest NAME-VERSION...   (crates of Debian's registry)
+//   [REGISTRY=sparse+URL/index/ DL=URL] [NICE=N] inline_files_perftest NAME-VERSION...
 //
-// Each crate is prepared here against /usr/share/cargo/registry (no
-// network) with a bundle, then run once in each of two workers: one with
-// the staging folder and the registry mounted, one with no mount of ours.
+// Each crate is prepared here with a bundle, against /usr/share/cargo/registry
+// (no network; the bundle's packages are copied out of it first) or, with
+// REGISTRY and DL, a sparse registry such as the crates.io lookalike
+// (packages go through the package cache, as in a real run), then run once
+// in each of two workers: one with the staging folder, the cache's
+// packages and the registry mounted, one with no mount of ours.
 // Prints a Markdown table and the medians; docs/benchmarks.md keeps them.
 
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -79,6 +83,9 @@ sandbox::DockerOptions options(const std::string& prefix, std::vector<sandbox::M
       .name_prefix = prefix + "-" + std::to_string(getpid()),
   };
   if (sandbox::is_host_image(o.image)) o.run_args = sandbox::host_mount_args();
+  // NICE=0: the agent as fast as the machine lets it (the default, 19,
+  // yields to everything else on a busy machine).
+  if (const char* nice = std::getenv("NICE")) o.nice = std::atoi(nice);
   return o;
 }
 
@@ -89,8 +96,12 @@ int main(int argc, char** argv) {
       fs::temp_directory_path() / ("cah-inline-bench-" + std::to_string(getpid()));
   const fs::path staging = root / "staging";
   fs::create_directories(staging);
-  sandbox::DockerSandbox bind(
-      options("cah-bench-bind", {{staging, "/crates"}, {kRegistry, "/registry"}}));
+  fs::create_directories(root / "cache" / "packages");
+  const char* registry = std::getenv("REGISTRY");
+  const char* dl = std::getenv("DL");
+  sandbox::DockerSandbox bind(options("cah-bench-bind", {{staging, "/crates"},
+                                                          {root / "cache" / "packages", "/deps"},
+                                                          {kRegistry, "/registry"}}));
   sandbox::DockerSandbox remote(options("cah-bench-inline", {}));
   bind.check();
   remote.check();
@@ -109,7 +120,8 @@ int main(int argc, char** argv) {
     prepare::PreparationRequest request{
         .crate = crate,
         .version = version,
-        .registry = kRegistry,
+        .registry = registry != nullptr ? registry : kRegistry,
+        .dl = dl != nullptr ? dl : "",
         .cache = (root / "cache").string(),
         .staging = staging.string(),
         .sandbox_registry = "/registry",
