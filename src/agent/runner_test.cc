@@ -743,6 +743,7 @@ TEST_F(RunnerAgentBinary, AnInlineJobsFilesFollowItInFramesAndARefusedOnesAreSki
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   std::vector<FrameType> types;
+  types.reserve(frames.size());
   for (const auto& frame : frames) types.push_back(frame.type);
   ASSERT_THAT(types, ElementsAre(FrameType::kOutput, FrameType::kResult, FrameType::kError,
                                  FrameType::kError, FrameType::kOutput, FrameType::kResult));
