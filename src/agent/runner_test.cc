@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -743,6 +744,7 @@ TEST_F(RunnerAgentBinary, AnInlineJobsFilesFollowItInFramesAndARefusedOnesAreSki
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   std::vector<FrameType> types;
+  types.reserve(frames.size());
   for (const auto& frame : frames) types.push_back(frame.type);
   ASSERT_THAT(types, ElementsAre(FrameType::kOutput, FrameType::kResult, FrameType::kError,
                                  FrameType::kError, FrameType::kOutput, FrameType::kResult));
@@ -814,6 +816,27 @@ TEST_F(RunnerAgentBinary, SigtermKillsTheJobAndEndsTheAgentWithoutAResult) {
   for (const Frame& frame : rest) EXPECT_EQ(frame.type, FrameType::kOutput);
   EXPECT_FALSE(alive(sleep_pid));
   EXPECT_TRUE(fs::is_empty(build()));
+}
+
+TEST_F(RunnerAgentBinary, SigtermWhileFilesAreAwaitedEndsTheAgentWithNothingLeft) {
+  const std::string files = inline_files(root_, good_files);
+  Job job = job_of({shell("echo never")});
+  job.source = {.kind = Source::Kind::kInline};
+  start_agent();
+  send(inline_frames(job, files.substr(0, 4096), {4096}));  // and no more
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (!fs::exists(build() / "Cargo.toml") && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(fs::exists(build() / "Cargo.toml")) << "the agent unpacks as the files come";
+  kill(pid_, SIGTERM);
+  const std::vector<Frame> rest = read_frames([](const Frame&) { return false; });
+  const int status = wait_agent();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+  EXPECT_THAT(rest, IsEmpty());
+  EXPECT_TRUE(fs::is_empty(build()));
+  EXPECT_TRUE(fs::is_empty(cargo_home()));
 }
 
 TEST_F(RunnerAgentBinary, SigintBetweenJobsEndsTheAgent) {

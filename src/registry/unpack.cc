@@ -330,6 +330,7 @@ void unpack_tar_stream(const ChunkReader& read,
   try {
     reader.emplace(read);
     std::vector<std::unique_ptr<FreshDirectory>> directories;
+    directories.reserve(targets.size());
     for (const auto& [top, target] : targets) {
       directories.push_back(std::make_unique<FreshDirectory>(target));
     }

@@ -129,7 +129,7 @@ TEST_F(WorkerTest, WarningsOnStderrAreKept) {
 /// An inline job's files as `tar` makes them: the entries of `dir` in the
 /// order given.
 fs::path make_bundle(const fs::path& dir, const std::string& entries) {
-  const fs::path tar = dir.string() + ".tar";
+  fs::path tar = dir.string() + ".tar";
   const std::string command = "tar -C " + dir.string() + " -cf " + tar.string() + " " + entries;
   if (std::system(command.c_str()) != 0) throw std::runtime_error("cannot run: " + command);
   return tar;
