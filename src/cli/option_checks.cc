@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -75,6 +77,23 @@ Check non_empty(const std::string& what) {
   };
 }
 
+/// One of `names`, in any case (`--log-level INFO`).
+Check one_of(std::vector<std::string> names) {
+  return [names = std::move(names)](const std::string& text) -> std::string {
+    std::string allowed;
+    for (const std::string& name : names) {
+      if (text.size() == name.size() &&
+          std::equal(text.begin(), text.end(), name.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+          })) {
+        return {};
+      }
+      allowed += (allowed.empty() ? "" : ", ") + name;
+    }
+    return quoted(text) + " is not allowed; allowed: one of " + allowed;
+  };
+}
+
 Check regular_file() {
   return [](const std::string& text) -> std::string {
     std::error_code error;
@@ -123,6 +142,10 @@ const std::vector<Rule>& rules() {
       {"--toolchain", [] { return non_empty("a rustup toolchain"); }},
       {"--target", [] { return non_empty("a target triple"); }},
       {"--cache", [] { return non_empty("a folder"); }},
+      {"--log-level",
+       [] {
+         return one_of({"trace", "debug", "info", "warn", "error"});
+       }},
   };
   return table;
 }

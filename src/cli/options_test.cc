@@ -107,8 +107,8 @@ const std::map<std::string, std::vector<std::string>> kBadValues = {
     {"--target", kText},
     {"--cache", kText},
     {"--lockfile", {"", "abc"}},
+    {"--log-level", {"", "loud", "warning"}},
     // Checked where they are used, or anything goes.
-    {"--log-level", {}},
     {"--ignore", {}},
     {"--contact", {}},
     {"--rerun", {}},
