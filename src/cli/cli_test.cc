@@ -272,4 +272,98 @@ TEST_F(Cli, RealCargoBuildThroughThePty) {
   EXPECT_EQ(html.find("Building ["), std::string::npos) << "progress line left in the page";
 }
 
+// A record as `run` stored it before the one outcome vocabulary (sync
+// reads it and stores it again in today's shape).
+std::string record_json(const std::string& crate) {
+  return R"({"tool": "miri", "toolchain": "nightly", "crate": ")" + crate +
+         R"(", "version": "1.0.0",
+  "outcome": "failed", "error": null, "started": "2026-11-30T00:53:20Z",
+  "wall_seconds": 2.5, "peak_memory_bytes": 1000, "attempts": 1, "log_bytes": 40,
+  "renderer_version": 1, "diagnosis_version": 1,
+  "diagnosis": {"version": 1, "outcome": "test-failed", "causes": [], "spurious": []},
+  "job": {"commands": [{"exit_code": 101, "signal": null, "wall_seconds": 2.0}],
+          "timed_out": null, "oom_killed": false, "wall_seconds": 2.4, "peak_memory_bytes": 1000}
+})";
+}
+
+/// Puts crate `crate` 1.0.0 of run `run` in the file store at `store`.
+void put_result(const fs::path& store, const std::string& run, const std::string& crate) {
+  fs::create_directories(store / run / "raw" / crate);
+  fs::create_directories(store / run / "results" / crate);
+  std::ofstream(store / run / "raw" / crate / "1.0.0") << "test result: FAILED. 1 failed\r\n";
+  std::ofstream(store / run / "results" / crate / "1.0.0.json") << record_json(crate);
+}
+
+// One truncated record and an unreadable catalogue snapshot cost only
+// themselves: each is named in a warning and counted, the rest of the site
+// is published, and the exit status (3) says something was left out.
+TEST_F(Cli, SyncSkipsObjectsItCannotReadNamesThemAndPublishesTheRest) {
+  const fs::path store = dir_ / "store";
+  put_result(store, "miri", "a");
+  put_result(store, "miri", "b");
+  put_result(store, "miri", "c");
+  const std::string good = record_json("b");
+  std::ofstream(store / "miri/results/b/1.0.0.json", std::ios::trunc)
+      << good.substr(0, good.size() / 2);
+  std::ofstream(store / "crates.json") << "[[\"a\", \"1.0";
+  std::ofstream(store / "downloads.json") << "{\"a\": 5}";
+  // --db-dump that does not exist: the snapshot cannot be made again.
+  const std::string command = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " " + cah() +
+                              " sync --tool miri --store file://" + store.string() +
+                              " --db-dump " + (dir_ / "no-dump.tar.gz").string();
+  const Finished out = run(command, Capture::kStdout);
+  const Finished err = run(command, Capture::kStderr);
+  EXPECT_EQ(out.status, 3) << out.output << err.output;
+  EXPECT_NE(err.output.find("warning: skipped miri/results/b/1.0.0.json: bad result record"),
+            std::string::npos)
+      << err.output;
+  EXPECT_NE(err.output.find("warning: skipped crates.json: malformed catalogue snapshot"),
+            std::string::npos)
+      << err.output;
+  EXPECT_NE(out.output.find("miri: 2 objects skipped, see warnings"), std::string::npos)
+      << out.output;
+  const std::string results = read_file(store / "miri/results.json");
+  EXPECT_NE(results.find("\"crate\":\"a\""), std::string::npos) << results;
+  EXPECT_NE(results.find("\"crate\":\"c\""), std::string::npos) << results;
+  EXPECT_EQ(results.find("\"crate\":\"b\""), std::string::npos) << results;
+  EXPECT_TRUE(fs::exists(store / "miri/index.html"));
+  EXPECT_TRUE(fs::exists(store / "miri/logs/c/1.0.0"));
+
+  // Mended, the next sync has nothing to skip.
+  std::ofstream(store / "miri/results/b/1.0.0.json", std::ios::trunc) << good;
+  std::ofstream(store / "crates.json", std::ios::trunc) << "[[\"a\", \"1.0.0\"]]";
+  const Finished mended = run(command, Capture::kStdout);
+  EXPECT_EQ(mended.status, 0) << mended.output;
+  EXPECT_EQ(mended.output.find("skipped"), std::string::npos) << mended.output;
+}
+
+// A typo in --tool publishes nothing: exit 2, naming the runs with results
+// and the tools. A run made with `run --name` is known by its results.
+TEST_F(Cli, SyncAndCompareRefuseAnUnknownRunListingTheKnownOnes) {
+  const fs::path store = dir_ / "store";
+  put_result(store, "mine", "a");
+  std::ofstream(store / "crates.json") << "[[\"a\", \"1.0.0\"]]";
+  std::ofstream(store / "downloads.json") << "{\"a\": 5}";
+  const std::string in_store = " --store file://" + store.string();
+  const Finished typo = run(cah() + " sync --tool chekc" + in_store);
+  EXPECT_EQ(typo.status, 2) << typo.output;
+  EXPECT_NE(typo.output.find("unknown run 'chekc'"), std::string::npos) << typo.output;
+  EXPECT_NE(typo.output.find("runs with results: mine;"), std::string::npos) << typo.output;
+  EXPECT_NE(typo.output.find("miri"), std::string::npos) << typo.output;
+  EXPECT_NE(typo.output.find("check"), std::string::npos) << typo.output;
+  EXPECT_FALSE(fs::exists(store / "chekc"));
+
+  const Finished named = run(cah() + " sync --name mine" + in_store);
+  EXPECT_EQ(named.status, 0) << named.output;
+  EXPECT_TRUE(fs::exists(store / "mine/index.html"));
+  // A tool of tools.toml with no results yet is known: its site is empty.
+  const Finished tool = run(cah() + " sync --tool clippy" + in_store);
+  EXPECT_EQ(tool.status, 0) << tool.output;
+
+  const Finished compare = run(cah() + " compare mine mien" + in_store);
+  EXPECT_EQ(compare.status, 2) << compare.output;
+  EXPECT_NE(compare.output.find("unknown run 'mien'"), std::string::npos) << compare.output;
+  EXPECT_NE(compare.output.find("runs with results: mine"), std::string::npos) << compare.output;
+}
+
 }  // namespace
