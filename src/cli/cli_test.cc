@@ -235,6 +235,58 @@ TEST_F(Cli, CratesReadsADbDumpFromAUrl) {
   EXPECT_EQ(lines_of(from_file.output)[1], "alpha  1.0.0    12");
 }
 
+// A dump that arrives cut short (a half-uploaded file on the server) is
+// refused and not cached: once the server has the whole file, the next
+// look downloads it again rather than failing for 24 hours.
+TEST_F(Cli, ATruncatedDbDumpDownloadIsNeverCached) {
+  const fs::path data = dir_ / "dump/2026-11-30-020000/data";
+  fs::create_directories(data);
+  std::ofstream(data / "crates.csv") << "id,name\n1,alpha\n";
+  std::ofstream(data / "versions.csv") << "checksum,crate_id,id,num,yanked\n"
+                                       << std::string(64, 'a') << ",1,10,1.0.0,f\n";
+  // Large enough that half of it is cut inside the tar, not in the gzip
+  // trailer.
+  std::ofstream downloads(data / "version_downloads.csv");
+  downloads << "date,downloads,version_id\n";
+  for (int day = 0; day < 4000; ++day) downloads << "2026-11-29," << day << ",10\n";
+  downloads.close();
+  const fs::path whole = dir_ / "whole.tar.gz";
+  ASSERT_EQ(
+      run("tar czf " + whole.string() + " -C " + (dir_ / "dump").string() + " 2026-11-30-020000")
+          .status,
+      0);
+  const std::string bytes = read_file(whole);
+  const fs::path served = dir_ / "db-dump.tar.gz";
+  std::ofstream(served, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+
+  const std::string command = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " " + cah() +
+                              " crates --db-dump file://" + served.string();
+  const Finished cut = run(command);
+  EXPECT_EQ(cut.status, 1) << cut.output;
+  EXPECT_NE(cut.output.find("cannot be read, and is not kept"), std::string::npos) << cut.output;
+  for (const auto& entry : fs::directory_iterator(dir_ / "cache/crater-at-home")) {
+    EXPECT_FALSE(entry.path().filename().string().starts_with("db-dump-")) << entry.path();
+    EXPECT_FALSE(entry.path().filename().string().starts_with(".db-dump-")) << entry.path();
+  }
+
+  std::ofstream(served, std::ios::binary | std::ios::trunc) << bytes;
+  const Finished mended = run(command, Capture::kStdout);
+  ASSERT_EQ(mended.status, 0) << mended.output;
+  EXPECT_EQ(lines_of(mended.output).size(), 2u) << mended.output;
+  EXPECT_EQ(lines_of(mended.output)[1].substr(0, 6), "alpha ") << mended.output;
+
+  // A cached copy damaged since is read, refused, and downloaded again.
+  for (const auto& entry : fs::directory_iterator(dir_ / "cache/crater-at-home")) {
+    if (entry.path().filename().string().starts_with("db-dump-")) {
+      std::ofstream(entry.path(), std::ios::binary | std::ios::trunc) << "not a dump";
+    }
+  }
+  const Finished again = run(command);
+  EXPECT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("cannot be read"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("downloading it again"), std::string::npos) << again.output;
+}
+
 TEST_F(Cli, CratesWithoutACatalogueSaysWhatToDo) {
   const Finished r = run(cah() + " crates --store file://" + (dir_ / "empty").string());
   EXPECT_EQ(r.status, 1);
@@ -309,8 +361,8 @@ TEST_F(Cli, SyncSkipsObjectsItCannotReadNamesThemAndPublishesTheRest) {
   std::ofstream(store / "downloads.json") << "{\"a\": 5}";
   // --db-dump that does not exist: the snapshot cannot be made again.
   const std::string command = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " " + cah() +
-                              " sync --tool miri --store file://" + store.string() +
-                              " --db-dump " + (dir_ / "no-dump.tar.gz").string();
+                              " sync --tool miri --store file://" + store.string() + " --db-dump " +
+                              (dir_ / "no-dump.tar.gz").string();
   const Finished out = run(command, Capture::kStdout);
   const Finished err = run(command, Capture::kStderr);
   EXPECT_EQ(out.status, 3) << out.output << err.output;
