@@ -18,6 +18,26 @@ bool valid_version_text(std::string_view version) {
   });
 }
 
+/// `text` fit for a terminal: control bytes and `\` as \xHH, and bytes
+/// above ASCII too unless `keep_utf8` (a path may be UTF-8; an entry, being
+/// anything but white space, may be any bytes).
+std::string printable(std::string_view text, bool keep_utf8) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f || (byte > 0x7f && !keep_utf8) || c == '\\') {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool valid_crate_name(std::string_view name) {
@@ -62,8 +82,8 @@ CrateList parse_crate_list(std::string_view text, std::string_view origin) {
       if (why.empty()) {
         list.requests.push_back(std::move(request));
       } else {
-        std::string error(origin);
-        error += ":" + std::to_string(line_number) + ": '" + entry + "': " + why;
+        std::string error = printable(origin, true);
+        error += ":" + std::to_string(line_number) + ": '" + printable(entry, false) + "': " + why;
         error += " (expected NAME, NAME@VERSION or NAME/VERSION)";
         list.errors.push_back(std::move(error));
       }

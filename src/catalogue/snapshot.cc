@@ -18,27 +18,53 @@ void write_snapshot(store::Store& store, const Catalogue& catalogue) {
   store.put(kCratesKey, crates.dump(), store::kJsonType);
 }
 
-std::optional<Catalogue> read_snapshot(store::Store& store) {
-  const auto crates_text = store.get(kCratesKey);
-  if (!crates_text) return std::nullopt;
-  const auto downloads_text = store.get(kDownloadsKey);
+namespace {
+
+std::optional<nlohmann::json> read_json(store::Store& store, std::string_view key) {
+  std::optional<std::string> text;
   try {
-    const auto crates = nlohmann::json::parse(*crates_text);
-    const auto downloads =
-        downloads_text ? nlohmann::json::parse(*downloads_text) : nlohmann::json::object();
-    std::vector<Crate> list;
-    list.reserve(crates.size());
-    for (const auto& entry : crates) {
-      Crate crate{entry.at(0).get<std::string>(), entry.at(1).get<std::string>(), 0, ""};
+    text = store.get(key);
+  } catch (const store::StoreError& e) {
+    throw SnapshotError(std::string(key), e.what());
+  }
+  if (!text) return std::nullopt;
+  try {
+    return nlohmann::json::parse(*text);
+  } catch (const nlohmann::json::exception& e) {
+    throw SnapshotError(std::string(key), "malformed catalogue snapshot " + std::string(key) +
+                                              " in " + store.url() + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+std::optional<Catalogue> read_snapshot(store::Store& store) {
+  const auto crates = read_json(store, kCratesKey);
+  if (!crates) return std::nullopt;
+  const auto downloads = read_json(store, kDownloadsKey).value_or(nlohmann::json::object());
+  const auto malformed = [&](std::string_view key, const std::exception& e) {
+    return SnapshotError(std::string(key), "malformed catalogue snapshot " + std::string(key) +
+                                               " in " + store.url() + ": " + e.what());
+  };
+  std::vector<Crate> list;
+  try {
+    list.reserve(crates->size());
+    for (const auto& entry : *crates) {
+      list.push_back(Crate{entry.at(0).get<std::string>(), entry.at(1).get<std::string>(), 0, ""});
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw malformed(kCratesKey, e);
+  }
+  try {
+    for (Crate& crate : list) {
       if (const auto it = downloads.find(crate.name); it != downloads.end()) {
         crate.downloads = it->get<uint64_t>();
       }
-      list.push_back(std::move(crate));
     }
-    return Catalogue(std::move(list));
   } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error("malformed catalogue snapshot in " + store.url() + ": " + e.what());
+    throw malformed(kDownloadsKey, e);
   }
+  return Catalogue(std::move(list));
 }
 
 std::optional<std::chrono::system_clock::duration> snapshot_age(store::Store& store) {

@@ -1,6 +1,12 @@
 #include "cli/catalogue_options.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
+#include <system_error>
 
 #include "catalogue/db_dump.h"
 #include "catalogue/local_registry.h"
@@ -40,27 +46,91 @@ std::string CatalogueSource::store_url() const {
   return std::string(store::kDefaultStore);
 }
 
+namespace {
+
+/// A file made exclusively beside `path` (PATH.unverified-XXXXXX), removed
+/// when this goes unless it was renamed into place.
+class UnverifiedFile {
+ public:
+  explicit UnverifiedFile(const fs::path& path) {
+    std::string pattern = path.string() + ".unverified-XXXXXX";
+    const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+    if (fd < 0) {
+      throw std::system_error(errno, std::generic_category(), "cannot create " + pattern);
+    }
+    ::close(fd);
+    path_ = pattern;
+  }
+  UnverifiedFile(const UnverifiedFile&) = delete;
+  UnverifiedFile& operator=(const UnverifiedFile&) = delete;
+  ~UnverifiedFile() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  const fs::path& path() const { return path_; }
+  void rename_to(const fs::path& to) {
+    if (::rename(path_.c_str(), to.c_str()) != 0) {
+      throw std::system_error(errno, std::generic_category(), "cannot rename into " + to.string());
+    }
+    path_.clear();
+  }
+
+ private:
+  fs::path path_;
+};
+
+/// `url` downloaded and read: the copy in `cached` if one younger than a
+/// day reads, else a new download, which takes the cached copy's place
+/// only once it reads whole (a truncated or corrupt download is never
+/// kept).
+catalogue::DbDump cached_db_dump(const std::string& url, const fs::path& cached,
+                                 const std::set<std::pair<std::string, std::string>>& pinned,
+                                 std::vector<std::string>& notes) {
+  std::error_code ec;
+  const auto modified = fs::last_write_time(cached, ec);
+  if (!ec && fs::file_time_type::clock::now() - modified < catalogue::kSnapshotMaxAge) {
+    try {
+      catalogue::DbDump dump = catalogue::read_db_dump(cached, pinned);
+      notes.push_back("using " + cached.string() + ", downloaded from " + url +
+                      " less than 24 h ago");
+      return dump;
+    } catch (const std::exception& e) {
+      // Left by an older version, or damaged since: not to be used again.
+      notes.push_back("the cached " + cached.string() + " cannot be read (" + e.what() +
+                      "); downloading it again");
+      fs::remove(cached, ec);
+    }
+  }
+  notes.push_back("downloading " + url + " to " + cached.string());
+  UnverifiedFile download(cached);
+  registry::download(url, download.path());
+  catalogue::DbDump dump;
+  try {
+    dump = catalogue::read_db_dump(download.path(), pinned);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("the dump downloaded from " + url + " cannot be read, and is not " +
+                             "kept: " + e.what());
+  }
+  download.rename_to(cached);
+  return dump;
+}
+
+}  // namespace
+
 catalogue::Catalogue CatalogueSource::load_db_dump(
     const std::string& file_or_url, const std::set<std::pair<std::string, std::string>>& pinned,
     std::vector<std::string>& notes) const {
   fs::path file = file_or_url;
+  catalogue::DbDump dump;
   if (is_url(file_or_url)) {
     // Downloads land in the user's cache, one file per URL, so a second look
     // at the same dump within a day does not fetch it again.
     fs::create_directories(prepare::default_cache_dir());
     file = prepare::default_cache_dir() /
            ("db-dump-" + registry::sha256(file_or_url).substr(0, 16) + ".tar.gz");
-    std::error_code ec;
-    const auto modified = fs::last_write_time(file, ec);
-    if (!ec && fs::file_time_type::clock::now() - modified < catalogue::kSnapshotMaxAge) {
-      notes.push_back("using " + file.string() + ", downloaded from " + file_or_url +
-                      " less than 24 h ago");
-    } else {
-      notes.push_back("downloading " + file_or_url + " to " + file.string());
-      registry::download(file_or_url, file);
-    }
+    dump = cached_db_dump(file_or_url, file, pinned, notes);
+  } else {
+    dump = catalogue::read_db_dump(file, pinned);
   }
-  catalogue::DbDump dump = catalogue::read_db_dump(file, pinned);
   notes.push_back("catalogue: " + std::to_string(dump.crates.size()) + " crates from " +
                   file.string());
   return catalogue::Catalogue(std::move(dump.crates), std::move(dump.pinned));

@@ -235,6 +235,58 @@ TEST_F(Cli, CratesReadsADbDumpFromAUrl) {
   EXPECT_EQ(lines_of(from_file.output)[1], "alpha  1.0.0    12");
 }
 
+// A dump that arrives cut short (a half-uploaded file on the server) is
+// refused and not cached: once the server has the whole file, the next
+// look downloads it again rather than failing for 24 hours.
+TEST_F(Cli, ATruncatedDbDumpDownloadIsNeverCached) {
+  const fs::path data = dir_ / "dump/2026-11-30-020000/data";
+  fs::create_directories(data);
+  std::ofstream(data / "crates.csv") << "id,name\n1,alpha\n";
+  std::ofstream(data / "versions.csv") << "checksum,crate_id,id,num,yanked\n"
+                                       << std::string(64, 'a') << ",1,10,1.0.0,f\n";
+  // Large enough that half of it is cut inside the tar, not in the gzip
+  // trailer.
+  std::ofstream downloads(data / "version_downloads.csv");
+  downloads << "date,downloads,version_id\n";
+  for (int day = 0; day < 4000; ++day) downloads << "2026-11-29," << day << ",10\n";
+  downloads.close();
+  const fs::path whole = dir_ / "whole.tar.gz";
+  ASSERT_EQ(
+      run("tar czf " + whole.string() + " -C " + (dir_ / "dump").string() + " 2026-11-30-020000")
+          .status,
+      0);
+  const std::string bytes = read_file(whole);
+  const fs::path served = dir_ / "db-dump.tar.gz";
+  std::ofstream(served, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+
+  const std::string command = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " " + cah() +
+                              " crates --db-dump file://" + served.string();
+  const Finished cut = run(command);
+  EXPECT_EQ(cut.status, 1) << cut.output;
+  EXPECT_NE(cut.output.find("cannot be read, and is not kept"), std::string::npos) << cut.output;
+  for (const auto& entry : fs::directory_iterator(dir_ / "cache/crater-at-home")) {
+    EXPECT_FALSE(entry.path().filename().string().starts_with("db-dump-")) << entry.path();
+    EXPECT_FALSE(entry.path().filename().string().starts_with(".db-dump-")) << entry.path();
+  }
+
+  std::ofstream(served, std::ios::binary | std::ios::trunc) << bytes;
+  const Finished mended = run(command, Capture::kStdout);
+  ASSERT_EQ(mended.status, 0) << mended.output;
+  EXPECT_EQ(lines_of(mended.output).size(), 2u) << mended.output;
+  EXPECT_EQ(lines_of(mended.output)[1].substr(0, 6), "alpha ") << mended.output;
+
+  // A cached copy damaged since is read, refused, and downloaded again.
+  for (const auto& entry : fs::directory_iterator(dir_ / "cache/crater-at-home")) {
+    if (entry.path().filename().string().starts_with("db-dump-")) {
+      std::ofstream(entry.path(), std::ios::binary | std::ios::trunc) << "not a dump";
+    }
+  }
+  const Finished again = run(command);
+  EXPECT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("cannot be read"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("downloading it again"), std::string::npos) << again.output;
+}
+
 TEST_F(Cli, CratesWithoutACatalogueSaysWhatToDo) {
   const Finished r = run(cah() + " crates --store file://" + (dir_ / "empty").string());
   EXPECT_EQ(r.status, 1);
@@ -270,6 +322,100 @@ TEST_F(Cli, RealCargoBuildThroughThePty) {
   EXPECT_TRUE(std::regex_search(html, finished)) << html;
   EXPECT_NE(html.find("warning</span>"), std::string::npos) << html;
   EXPECT_EQ(html.find("Building ["), std::string::npos) << "progress line left in the page";
+}
+
+// A record as `run` stored it before the one outcome vocabulary (sync
+// reads it and stores it again in today's shape).
+std::string record_json(const std::string& crate) {
+  return R"({"tool": "miri", "toolchain": "nightly", "crate": ")" + crate +
+         R"(", "version": "1.0.0",
+  "outcome": "failed", "error": null, "started": "2026-11-30T00:53:20Z",
+  "wall_seconds": 2.5, "peak_memory_bytes": 1000, "attempts": 1, "log_bytes": 40,
+  "renderer_version": 1, "diagnosis_version": 1,
+  "diagnosis": {"version": 1, "outcome": "test-failed", "causes": [], "spurious": []},
+  "job": {"commands": [{"exit_code": 101, "signal": null, "wall_seconds": 2.0}],
+          "timed_out": null, "oom_killed": false, "wall_seconds": 2.4, "peak_memory_bytes": 1000}
+})";
+}
+
+/// Puts crate `crate` 1.0.0 of run `run` in the file store at `store`.
+void put_result(const fs::path& store, const std::string& run, const std::string& crate) {
+  fs::create_directories(store / run / "raw" / crate);
+  fs::create_directories(store / run / "results" / crate);
+  std::ofstream(store / run / "raw" / crate / "1.0.0") << "test result: FAILED. 1 failed\r\n";
+  std::ofstream(store / run / "results" / crate / "1.0.0.json") << record_json(crate);
+}
+
+// One truncated record and an unreadable catalogue snapshot cost only
+// themselves: each is named in a warning and counted, the rest of the site
+// is published, and the exit status (3) says something was left out.
+TEST_F(Cli, SyncSkipsObjectsItCannotReadNamesThemAndPublishesTheRest) {
+  const fs::path store = dir_ / "store";
+  put_result(store, "miri", "a");
+  put_result(store, "miri", "b");
+  put_result(store, "miri", "c");
+  const std::string good = record_json("b");
+  std::ofstream(store / "miri/results/b/1.0.0.json", std::ios::trunc)
+      << good.substr(0, good.size() / 2);
+  std::ofstream(store / "crates.json") << "[[\"a\", \"1.0";
+  std::ofstream(store / "downloads.json") << "{\"a\": 5}";
+  // --db-dump that does not exist: the snapshot cannot be made again.
+  const std::string command = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " " + cah() +
+                              " sync --tool miri --store file://" + store.string() + " --db-dump " +
+                              (dir_ / "no-dump.tar.gz").string();
+  const Finished out = run(command, Capture::kStdout);
+  const Finished err = run(command, Capture::kStderr);
+  EXPECT_EQ(out.status, 3) << out.output << err.output;
+  EXPECT_NE(err.output.find("warning: skipped miri/results/b/1.0.0.json: bad result record"),
+            std::string::npos)
+      << err.output;
+  EXPECT_NE(err.output.find("warning: skipped crates.json: malformed catalogue snapshot"),
+            std::string::npos)
+      << err.output;
+  EXPECT_NE(out.output.find("miri: 2 objects skipped, see warnings"), std::string::npos)
+      << out.output;
+  const std::string results = read_file(store / "miri/results.json");
+  EXPECT_NE(results.find("\"crate\":\"a\""), std::string::npos) << results;
+  EXPECT_NE(results.find("\"crate\":\"c\""), std::string::npos) << results;
+  EXPECT_EQ(results.find("\"crate\":\"b\""), std::string::npos) << results;
+  EXPECT_TRUE(fs::exists(store / "miri/index.html"));
+  EXPECT_TRUE(fs::exists(store / "miri/logs/c/1.0.0"));
+
+  // Mended, the next sync has nothing to skip.
+  std::ofstream(store / "miri/results/b/1.0.0.json", std::ios::trunc) << good;
+  std::ofstream(store / "crates.json", std::ios::trunc) << "[[\"a\", \"1.0.0\"]]";
+  const Finished mended = run(command, Capture::kStdout);
+  EXPECT_EQ(mended.status, 0) << mended.output;
+  EXPECT_EQ(mended.output.find("skipped"), std::string::npos) << mended.output;
+}
+
+// A typo in --tool publishes nothing: exit 2, naming the runs with results
+// and the tools. A run made with `run --name` is known by its results.
+TEST_F(Cli, SyncAndCompareRefuseAnUnknownRunListingTheKnownOnes) {
+  const fs::path store = dir_ / "store";
+  put_result(store, "mine", "a");
+  std::ofstream(store / "crates.json") << "[[\"a\", \"1.0.0\"]]";
+  std::ofstream(store / "downloads.json") << "{\"a\": 5}";
+  const std::string in_store = " --store file://" + store.string();
+  const Finished typo = run(cah() + " sync --tool chekc" + in_store);
+  EXPECT_EQ(typo.status, 2) << typo.output;
+  EXPECT_NE(typo.output.find("unknown run 'chekc'"), std::string::npos) << typo.output;
+  EXPECT_NE(typo.output.find("runs with results: mine;"), std::string::npos) << typo.output;
+  EXPECT_NE(typo.output.find("miri"), std::string::npos) << typo.output;
+  EXPECT_NE(typo.output.find("check"), std::string::npos) << typo.output;
+  EXPECT_FALSE(fs::exists(store / "chekc"));
+
+  const Finished named = run(cah() + " sync --name mine" + in_store);
+  EXPECT_EQ(named.status, 0) << named.output;
+  EXPECT_TRUE(fs::exists(store / "mine/index.html"));
+  // A tool of tools.toml with no results yet is known: its site is empty.
+  const Finished tool = run(cah() + " sync --tool clippy" + in_store);
+  EXPECT_EQ(tool.status, 0) << tool.output;
+
+  const Finished compare = run(cah() + " compare mine mien" + in_store);
+  EXPECT_EQ(compare.status, 2) << compare.output;
+  EXPECT_NE(compare.output.find("unknown run 'mien'"), std::string::npos) << compare.output;
+  EXPECT_NE(compare.output.find("runs with results: mine"), std::string::npos) << compare.output;
 }
 
 }  // namespace

@@ -18,4 +18,8 @@ void add_prepare_command(CLI::App& app, int& exit_status);
 void add_compare_command(CLI::App& app, int& exit_status);
 void add_engines_command(CLI::App& app, int& exit_status);
 
+/// The whole binary's interface: every command above, the options file
+/// (--config, read with toml++) and the option_checks table.
+void add_commands(CLI::App& app, int& exit_status);
+
 }  // namespace cli

@@ -17,6 +17,7 @@
 
 #include "catalogue/snapshot.h"
 #include "cli/commands.h"
+#include "cli/run_names.h"
 #include "compare/compare.h"
 #include "store/store.h"
 
@@ -112,6 +113,13 @@ int compare_runs(const CompareOptions& options) {
     other = store::open_store(options.store_b);
   }
   store::Store& store_b = other ? *other : *store;
+  for (const auto& [name, holder] :
+       {std::pair<const std::string&, store::Store&>{options.a, *store}, {options.b, store_b}}) {
+    if (const std::string unknown = unknown_run(holder, name, Known::kResults); !unknown.empty()) {
+      std::fprintf(stderr, "crater-at-home: error: %s\n", unknown.c_str());
+      return kUnknownRunStatus;
+    }
+  }
   const compare::CompareStats stats = compare::compare_runs(*store, store_b,
                                                             {.a = options.a,
                                                              .b = options.b,

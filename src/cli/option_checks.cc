@@ -2,11 +2,14 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -85,6 +88,20 @@ Check engine() {
              "docker context's name, optionally followed by =JOBS";
     }
     return {};
+/// One of `names`, in any case (`--log-level INFO`).
+Check one_of(std::vector<std::string> names) {
+  return [names = std::move(names)](const std::string& text) -> std::string {
+    std::string allowed;
+    for (const std::string& name : names) {
+      if (text.size() == name.size() &&
+          std::equal(text.begin(), text.end(), name.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+          })) {
+        return {};
+      }
+      allowed += (allowed.empty() ? "" : ", ") + name;
+    }
+    return quoted(text) + " is not allowed; allowed: one of " + allowed;
   };
 }
 
@@ -137,6 +154,10 @@ const std::vector<Rule>& rules() {
       {"--target", [] { return non_empty("a target triple"); }},
       {"--cache", [] { return non_empty("a folder"); }},
       {"--engine", [] { return engine(); }},
+      {"--log-level",
+       [] {
+         return one_of({"trace", "debug", "info", "warn", "error"});
+       }},
   };
   return table;
 }
@@ -152,6 +173,13 @@ void add_checks(CLI::Option& option, const Check& check) {
     }
   }
   option.check(CLI::Validator([check](std::string& text) { return check(text); }, "", "cah-range"));
+}
+
+std::string_view type_name(const toml::node& value) {
+  if (value.is_table()) return "a table";
+  if (value.is_array()) return "an array of arrays or tables";
+  if (value.is_date() || value.is_time() || value.is_date_time()) return "a date or time";
+  return "a value of this type";
 }
 
 std::string normalized(std::string key) {
@@ -217,9 +245,82 @@ std::vector<sandbox::EngineSpec> engine_tables(
     engines.push_back(spec);
   }
   return engines;
+/// The inputs CLI11 gets for one TOML value; nothing for a value no option
+/// takes (a table, a date, an array of arrays).
+std::optional<std::vector<std::string>> inputs_of(const toml::node& value) {
+  if (const auto* text = value.as_string()) return std::vector<std::string>{text->get()};
+  if (const auto* whole = value.as_integer()) {
+    return std::vector<std::string>{std::to_string(whole->get())};
+  }
+  if (const auto* real = value.as_floating_point()) {
+    char buffer[64];
+    const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, real->get());
+    if (error != std::errc()) return std::nullopt;
+    return std::vector<std::string>{std::string(buffer, end)};
+  }
+  if (const auto* flag = value.as_boolean()) {
+    return std::vector<std::string>{flag->get() ? "true" : "false"};
+  }
+  if (const auto* array = value.as_array()) {
+    std::vector<std::string> inputs;
+    for (const toml::node& element : *array) {
+      if (element.is_array() || element.is_table()) return std::nullopt;
+      auto one = inputs_of(element);
+      if (!one) return std::nullopt;
+      inputs.insert(inputs.end(), one->begin(), one->end());
+    }
+    return inputs;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
+
+std::string check_value(std::string_view option, const std::string& text) {
+  for (const Rule& rule : rules()) {
+    if (rule.option == option) return rule.check()(text);
+  }
+  return {};
+}
+
+std::string TomlConfig::to_config(const CLI::App* app, bool default_also, bool write_description,
+                                  std::string prefix) const {
+  return CLI::ConfigTOML().to_config(app, default_also, write_description, std::move(prefix));
+}
+
+std::vector<CLI::ConfigItem> TomlConfig::from_config(std::istream& input) const {
+  std::ostringstream text;
+  text << input.rdbuf();
+  toml::table table;
+  try {
+    table = toml::parse(text.str());
+  } catch (const toml::parse_error& e) {
+    throw CLI::ConversionError(std::string("not valid TOML: ") + std::string(e.description()));
+  }
+  std::vector<CLI::ConfigItem> items;
+  for (const auto& [section, node] : table) {
+    const auto* options = node.as_table();
+    if (options == nullptr) {
+      throw CLI::ConversionError("'" + std::string(section.str()) + "' is not a section");
+    }
+    for (const auto& [key, value] : *options) {
+      // [[run.engine]] tables are read by config_engines(), not by CLI11.
+      if (normalized(std::string(key.str())) == "engine" &&
+          takes_engine_tables(section.str()) && value.is_array_of_tables()) {
+        continue;
+      }
+      auto inputs = inputs_of(value);
+      if (!inputs) {
+        throw CLI::ConversionError("'" + std::string(key.str()) + "' in [" +
+                                   std::string(section.str()) + "] holds no value an option takes");
+      }
+      items.push_back(CLI::ConfigItem{.parents = {std::string(section.str())},
+                                      .name = normalized(std::string(key.str())),
+                                      .inputs = std::move(*inputs)});
+    }
+  }
+  return items;
+}
 
 void add_option_checks(CLI::App& command) {
   for (const Rule& rule : rules()) {
@@ -292,6 +393,12 @@ void check_config_file(const fs::path& file, const CLI::App& app) {
       if (!known) {
         throw std::runtime_error(where(value) + ": unknown key '" + std::string(key.str()) +
                                  "' in [" + name + "]; allowed: " + options);
+      }
+      if (!inputs_of(value)) {
+        throw std::runtime_error(where(value) + ": '" + std::string(key.str()) + "' in [" + name +
+                                 "] cannot be " + std::string(type_name(value)) +
+                                 "; allowed: a string, a number, true or false, or an array of "
+                                 "those");
       }
     }
   }

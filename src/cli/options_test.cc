@@ -108,8 +108,8 @@ const std::map<std::string, std::vector<std::string>> kBadValues = {
     {"--cache", kText},
     {"--lockfile", {"", "abc"}},
     {"--engine", {"", "tcp://box:0", "http://box:2375", "ssh://u:secret@box", "local=0"}},
+    {"--log-level", {"", "loud", "warning"}},
     // Checked where they are used, or anything goes.
-    {"--log-level", {}},
     {"--ignore", {}},
     {"--contact", {}},
     {"--rerun", {}},
@@ -209,6 +209,9 @@ TEST_F(ConfigFile, RefusesBrokenTomlUnknownKeysAndBadValues) {
       {"[run]\njobs = 0\n[crates]\nregistry = \"/nonexistent\"\n", "--jobs: '0' is not allowed"},
       {"[crates]\nregistry = \"/nonexistent\"\n[[run.engine]]\nhost = \"tcp://box:0\"\n",
        "crater-at-home.toml:4: [[run.engine]] host: engine 'tcp://box:0': the port '0'"},
+      {"[crates]\ncrates = { a = 1 }\n", "'crates' in [crates] cannot be a table"},
+      {"[crates]\ncrates = 2026-01-01\n", "cannot be a date or time"},
+      {"[crates]\ncrates = [[1]]\n", "cannot be an array of arrays or tables"},
   };
   for (const auto& [toml, expected] : cases) {
     const Finished outcome = crates_with(toml);
@@ -230,6 +233,26 @@ TEST_F(ConfigFile, TakesKnownKeysWithDashesOrUnderscores) {
       crates_with("[crates]\nregistry = \"/nonexistent\"\ncrate_list = \"/etc/hostname\"\n");
   EXPECT_NE(outcome.output.find("no local registry at /nonexistent"), std::string::npos)
       << outcome.output;
+// What the check accepts is what the options get: the file is read by one
+// parser (toml++), so TOML's own forms reach the option as TOML means them.
+TEST_F(ConfigFile, TakesKnownKeysWithDashesOrUnderscoresAndTomlValuesAsTomlMeansThem) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[crates]\ncrate_list = \"/nonexistent-list\"\n",
+       "--crate-list: '/nonexistent-list' is not a file"},
+      {"[crates]\ncrate-list = \"/nonexistent-list\"\n",
+       "--crate-list: '/nonexistent-list' is not a file"},
+      {"[crates]\nregistry = \"\"\"/nonexistent\"\"\"\n", "no local registry at /nonexistent:"},
+      {"[crates]\nregistry = '/nonexistent'\n", "no local registry at /nonexistent:"},
+      {"[crates]\nregistry = \"/non\\u0065xistent\"\n", "no local registry at /nonexistent:"},
+      {"[crates]\nregistry = \"/nonexistent\"\ncrates = 1_000\n",
+       "no local registry at /nonexistent:"},
+      {"[crates]\nregistry = \"/nonexistent\"\ncrates = [5, 0]\n", "--crates: '0' is not allowed"},
+  };
+  for (const auto& [toml, expected] : cases) {
+    const Finished outcome = crates_with(toml);
+    EXPECT_NE(outcome.status, 0) << toml;
+    EXPECT_NE(outcome.output.find(expected), std::string::npos) << toml << "\n" << outcome.output;
+  }
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "cli/catalogue_options.h"
 #include "cli/commands.h"
 #include "cli/option_checks.h"
+#include "cli/run_names.h"
 #include "prepare/package_cache.h"
 #include "prepare/preparer.h"
 #include "prepare/registry_source.h"
@@ -482,8 +483,13 @@ int run(const RunOptions& options) {
     for (const catalogue::Crate& crate : catalogue.crates())
       downloads[crate.name] = crate.downloads;
     const publish::SyncStats synced = publish::sync_tool(*store, {.tool = run_name}, downloads);
-    std::fprintf(stderr, "crater-at-home: site updated (%zu results, %zu diagnosed)\n",
-                 synced.results, synced.diagnosed);
+    print_skipped(synced.skipped);
+    const std::string skipped =
+        synced.skipped.empty()
+            ? std::string()
+            : fmt::format("; {} objects skipped, see warnings", synced.skipped.size());
+    std::fprintf(stderr, "crater-at-home: site updated (%zu results, %zu diagnosed%s)\n",
+                 synced.results, synced.diagnosed, skipped.c_str());
   }
   std::fprintf(stdout, "%s", progress.summary().c_str());
   std::fprintf(stdout, "%s", describe_preparation(result.preparation).c_str());

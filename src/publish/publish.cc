@@ -1,7 +1,9 @@
 #include "publish/publish.h"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
+#include <stdexcept>
 
 #include "diagnosis/diagnosis.h"
 #include "publish/publish_state.h"
@@ -110,14 +112,50 @@ report::CrateEntry entry_of(const json& summary,
   return entry;
 }
 
-/// Renders and/or diagnoses one log from its raw bytes, streaming.
+/// An object that cannot be used, with its key.
+struct SkipError : std::runtime_error {
+  SkipError(std::string key, const std::string& reason)
+      : std::runtime_error(reason), key(std::move(key)) {}
+  std::string key;
+};
+
+void skip(SyncStats& stats, const std::string& key, const std::string& reason) {
+  for (const Skipped& skipped : stats.skipped) {
+    if (skipped.key == key) return;  // met again (the archives read it too)
+  }
+  stats.skipped.push_back({key, reason});
+}
+
+/// Renders and/or diagnoses one log from its raw bytes, streaming. Throws
+/// SkipError naming the raw log that cannot be read or the page that
+/// cannot be written; the store then keeps what it had.
 void redo(store::Store& store, const std::string& tool, result::Record& record, bool render,
           bool diagnose) {
-  result::CrateLog log(store, tool, record.crate, record.version,
-                       {.raw = false, .page = render, .diagnose = diagnose});
-  store.read(result::raw_key(tool, record.crate, record.version),
-             [&](std::string_view bytes) { log.feed(bytes); });
-  const diagnosis::Diagnosis diagnosis = log.commit(record.facts());
+  const std::string raw_key = result::raw_key(tool, record.crate, record.version);
+  const std::string page_key = result::log_key(tool, record.crate, record.version);
+  std::optional<result::CrateLog> log;
+  try {
+    log.emplace(store, tool, record.crate, record.version,
+                result::CrateLog::Parts{.raw = false, .page = render, .diagnose = diagnose});
+  } catch (const std::exception& e) {
+    throw SkipError(page_key, e.what());
+  }
+  bool writing = false;  // an exception inside the sink is the page's
+  try {
+    store.read(raw_key, [&](std::string_view bytes) {
+      writing = true;
+      log->feed(bytes);
+      writing = false;
+    });
+  } catch (const std::exception& e) {
+    throw SkipError(writing ? page_key : raw_key, e.what());
+  }
+  diagnosis::Diagnosis diagnosis;
+  try {
+    diagnosis = log->commit(record.facts());
+  } catch (const std::exception& e) {
+    throw SkipError(page_key, e.what());
+  }
   if (render) record.renderer_version = render::kRendererVersion;
   if (diagnose) record.apply(diagnosis);
 }
@@ -137,6 +175,21 @@ void write_results_json(store::Store& store, const std::string& tool, const Sync
 
 }  // namespace
 
+namespace {
+
+/// The state of the last sync; one that cannot be read is skipped, and
+/// everything is looked at again.
+SyncState previous_state(store::Store& store, const std::string& tool, SyncStats& stats) {
+  try {
+    return load_state(store, tool);
+  } catch (const std::exception& e) {
+    skip(stats, state_key(tool), std::string(e.what()) + "; made again from every record");
+    return {};
+  }
+}
+
+}  // namespace
+
 SyncStats sync_tool(store::Store& store, const SyncOptions& options,
                     const std::map<std::string, uint64_t, std::less<>>& downloads) {
   const std::string& tool = options.tool;
@@ -144,7 +197,7 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
   const auto raws = listing(store, tool + "/raw/");
   const auto results = listing(store, result::results_prefix(tool), ".json");
   std::optional<std::set<std::string, std::less<>>> pages;  // listed only when needed
-  SyncState old = load_state(store, tool);
+  SyncState old = previous_state(store, tool, stats);
   const bool versions_changed = old.renderer_version != render::kRendererVersion ||
                                 old.diagnosis_version != diagnosis::kDiagnosisVersion;
   SyncState state{.renderer_version = render::kRendererVersion,
@@ -164,11 +217,22 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
     }
     changed = true;
     const std::string result_key = result::results_prefix(tool) + key + ".json";
-    const std::optional<std::string> text = store.get(result_key);
-    if (!text) continue;  // removed since the listing
-    result::Record record = result::parse_record(*text);
+    std::optional<std::string> text;
+    result::Record record;
+    try {
+      text = store.get(result_key);
+      if (!text) continue;  // removed since the listing
+      record = result::parse_record(*text);
+    } catch (const std::exception& e) {
+      skip(stats, result_key, e.what());
+      // The site keeps the crate's last line; its stamps, as old as they
+      // are, make the next sync read the record again.
+      if (previous != old.entries.end()) state.entries.emplace(key, std::move(previous->second));
+      continue;
+    }
     Stamp new_result_stamp = result_stamp;
     bool redone = false;
+    bool complete = true;
     if (raw == raws.end()) {
       ++stats.missing_raw;
     } else {
@@ -186,10 +250,17 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
       const bool diagnose =
           options.force || raw_changed || record.diagnosis_version != diagnosis::kDiagnosisVersion;
       if (render || diagnose) {
-        redo(store, tool, record, render, diagnose);
-        stats.rendered += render ? 1 : 0;
-        stats.diagnosed += diagnose ? 1 : 0;
-        redone = true;
+        try {
+          result::Record redone_record = record;
+          redo(store, tool, redone_record, render, diagnose);
+          record = std::move(redone_record);
+          stats.rendered += render ? 1 : 0;
+          stats.diagnosed += diagnose ? 1 : 0;
+          redone = true;
+        } catch (const SkipError& e) {
+          skip(stats, e.key, e.what());
+          complete = false;  // the record as it was, and again next time
+        }
       }
     }
     // A record in an older shape is stored again in today's.
@@ -200,17 +271,28 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
     }
     // The record as stored, for the fields result::Record does not know.
     const json record_json = json::parse(*text, nullptr, false);
-    state.entries.emplace(key, Entry{raw_stamp, new_result_stamp, summary_of(record, record_json)});
+    state.entries.emplace(key, Entry{raw_stamp, complete ? new_result_stamp : Stamp{},
+                                     summary_of(record, record_json)});
   }
   changed = changed || versions_changed || state.entries.size() != old.entries.size();
 
   // Unchanged entries and versions: results.json and the state are as
   // they were.
   if (changed || !store.head(tool + "/results.json")) write_results_json(store, tool, state);
-  // The archives first: the index links them only if they exist.
-  if (options.archives && (changed || !store.head(tool + "/raw.tar.xz"))) {
-    report::write_archives(store, tool);
+  // The archives first: the index links them only if they exist. Archives
+  // that left an object out are made again next time.
+  if (options.archives &&
+      (changed || !old.archives_complete || !store.head(tool + "/raw.tar.xz"))) {
+    bool complete = true;
+    report::write_archives(store, tool,
+                           {.unreadable = [&](const std::string& key, const std::string& reason) {
+                             skip(stats, key, "left out of the archives: " + reason);
+                             complete = false;
+                           }});
+    state.archives_complete = complete;
     stats.archives_written = true;
+  } else {
+    state.archives_complete = old.archives_complete;
   }
   std::vector<report::CrateEntry> entries;
   entries.reserve(state.entries.size());
@@ -218,7 +300,14 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
     entries.push_back(entry_of(entry.summary, downloads));
   }
   report::write_site(store, tool, entries);
-  if (changed || !store.head(state_key(tool))) save_state(store, tool, state);
+  if (changed || state.archives_complete != old.archives_complete || !stats.skipped.empty() ||
+      !store.head(state_key(tool))) {
+    try {
+      save_state(store, tool, state);
+    } catch (const std::exception& e) {
+      skip(stats, state_key(tool), std::string("cannot be saved: ") + e.what());
+    }
+  }
   return stats;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 
@@ -23,6 +24,13 @@ struct SyncOptions {
   bool archives = true;
 };
 
+/// An object sync could not use, and why: left out of this sync (the site
+/// keeps the crate's last line, if it had one) and tried again next time.
+struct Skipped {
+  std::string key;
+  std::string reason;
+};
+
 struct SyncStats {
   size_t results = 0;    // result records in the store
   size_t unchanged = 0;  // taken from the state, no request made
@@ -31,6 +39,8 @@ struct SyncStats {
   size_t missing_raw = 0;
   size_t upgraded = 0;  // records of an older shape, stored again
   bool archives_written = false;
+  /// One per object, in the order met.
+  std::vector<Skipped> skipped;
 };
 
 /// `downloads` ranks the site's lists (crate name -> recent downloads).

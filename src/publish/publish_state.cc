@@ -1,5 +1,7 @@
 #include "publish/publish_state.h"
 
+#include <stdexcept>
+
 namespace publish {
 
 using nlohmann::json;
@@ -20,6 +22,7 @@ SyncState load_state(store::Store& store, std::string_view tool) {
     const json in = json::parse(*text);
     state.renderer_version = in.at("renderer_version").get<int>();
     state.diagnosis_version = in.at("diagnosis_version").get<int>();
+    state.archives_complete = in.value("archives_complete", true);
     for (const auto& [key, value] : in.at("entries").items()) {
       Entry entry;
       entry.raw = {value.at("raw")[0].get<uint64_t>(), value.at("raw")[1].get<int64_t>()};
@@ -27,8 +30,9 @@ SyncState load_state(store::Store& store, std::string_view tool) {
       entry.summary = value.at("summary");
       state.entries.emplace(key, std::move(entry));
     }
-  } catch (const std::exception&) {
-    return {};
+  } catch (const json::exception& e) {
+    throw std::runtime_error(text->empty() ? std::string("empty object")
+                                           : std::string("not a sync state: ") + e.what());
   }
   return state;
 }
@@ -42,6 +46,7 @@ void save_state(store::Store& store, std::string_view tool, const SyncState& sta
   }
   const json out = {{"renderer_version", state.renderer_version},
                     {"diagnosis_version", state.diagnosis_version},
+                    {"archives_complete", state.archives_complete},
                     {"entries", std::move(entries)}};
   store.put(state_key(tool), out.dump(), store::kJsonType);
 }

@@ -36,13 +36,17 @@ struct Entry {  // NOLINT(bugprone-exception-escape): json's moves may throw
 struct SyncState {
   int renderer_version = 0;
   int diagnosis_version = 0;
+  /// False when the archives left out an object that could not be read:
+  /// the next sync writes them again.
+  bool archives_complete = true;
   /// "NAME/VERSION" -> entry.
   std::map<std::string, Entry, std::less<>> entries;
 };
 
 std::string state_key(std::string_view tool);
-/// An empty state if there is none or it cannot be read (then everything
-/// is looked at again: a slow sync, never a wrong one).
+/// An empty state if there is none. Throws std::runtime_error naming what
+/// is wrong when it cannot be read or parsed (sync then looks at
+/// everything again: a slow sync, never a wrong one).
 SyncState load_state(store::Store& store, std::string_view tool);
 void save_state(store::Store& store, std::string_view tool, const SyncState& state);
 

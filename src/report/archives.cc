@@ -48,30 +48,51 @@ class TarXzObject {
     if (!committed_) writer_->abort();
   }
 
-  /// Appends `object` from `store` as `name`.
+  /// Appends `object` from `store` as `name`. The entry's header goes out
+  /// with the first bytes read, so an object that cannot be opened or was
+  /// removed leaves no entry. Throws store::StoreError for a read that
+  /// failed, after finishing the entry if it had begun.
   void add(store::Store& store, const store::ObjectInfo& object, const std::string& name) {
     archive* a = archive_.get();
-    const std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
-    archive_entry_copy_pathname(entry.get(), name.c_str());
-    archive_entry_set_filetype(entry.get(), AE_IFREG);
-    archive_entry_set_perm(entry.get(), 0644);
-    archive_entry_set_size(entry.get(), static_cast<la_int64_t>(object.size));
-    archive_entry_set_mtime(entry.get(), std::chrono::system_clock::to_time_t(object.last_modified),
-                            0);
-    check(archive_write_header(a, entry.get()));
+    bool started = false;
+    const auto start = [&] {
+      const std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
+      archive_entry_copy_pathname(entry.get(), name.c_str());
+      archive_entry_set_filetype(entry.get(), AE_IFREG);
+      archive_entry_set_perm(entry.get(), 0644);
+      archive_entry_set_size(entry.get(), static_cast<la_int64_t>(object.size));
+      archive_entry_set_mtime(entry.get(),
+                              std::chrono::system_clock::to_time_t(object.last_modified), 0);
+      check(archive_write_header(a, entry.get()));
+      started = true;
+    };
     uint64_t remaining = object.size;
-    store.read(object.key, [&](std::string_view chunk) {
-      chunk = chunk.substr(0, remaining);
-      while (!chunk.empty()) {
-        const la_ssize_t n = archive_write_data(a, chunk.data(), chunk.size());
-        if (n <= 0) check(ARCHIVE_FATAL);
-        chunk.remove_prefix(static_cast<size_t>(n));
-        remaining -= static_cast<uint64_t>(n);
-      }
-    });
+    bool found = false;
+    try {
+      found = store.read(object.key, [&](std::string_view chunk) {
+        if (!started) start();
+        chunk = chunk.substr(0, remaining);
+        while (!chunk.empty()) {
+          const la_ssize_t n = archive_write_data(a, chunk.data(), chunk.size());
+          if (n <= 0) check(ARCHIVE_FATAL);
+          chunk.remove_prefix(static_cast<size_t>(n));
+          remaining -= static_cast<uint64_t>(n);
+        }
+      });
+    } catch (const store::StoreError&) {
+      if (write_error_) throw;  // the archive's own object, not this one
+      // A shorter entry is padded with NULs.
+      if (started) check(archive_write_finish_entry(a));
+      throw;
+    }
+    if (!found) return;     // removed since the listing
+    if (!started) start();  // an empty object
     // A shorter object (replaced since it was listed) is padded with NULs.
     check(archive_write_finish_entry(a));
   }
+
+  /// The archive's own object could not be written.
+  bool write_failed() const { return write_error_ != nullptr; }
 
   void commit() {
     check(archive_write_close(archive_.get()));
@@ -110,7 +131,12 @@ void write_archive(store::Store& store, const std::string& prefix, const std::st
                    std::string_view suffix, const ArchiveOptions& options) {
   TarXzObject tar(store, key, options);
   for (const store::ObjectInfo& object : store.list(prefix)) {
-    tar.add(store, object, object.key.substr(prefix.size()) + std::string(suffix));
+    try {
+      tar.add(store, object, object.key.substr(prefix.size()) + std::string(suffix));
+    } catch (const store::StoreError& e) {
+      if (!options.unreadable || tar.write_failed()) throw;
+      options.unreadable(object.key, e.what());
+    }
   }
   tar.commit();
 }

@@ -5,7 +5,9 @@
 // Each object streams from the store through libarchive into an
 // ObjectWriter, so memory stays bounded whatever the sizes of the logs.
 
+#include <functional>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "store/store.h"
@@ -21,6 +23,10 @@ struct ArchiveOptions {
   /// liblzma encoder threads; each one adds about the memory of one more
   /// encoder.
   int xz_threads = 1;
+  /// When set, an object that cannot be read is left out of its archive
+  /// (cut where it failed, if it failed midway) and reported here with its
+  /// key and why, instead of failing the archive.
+  std::function<void(const std::string& key, const std::string& reason)> unreadable;
 };
 
 /// The content type of the archives, for stores that keep one (S3).
@@ -29,7 +35,8 @@ inline constexpr std::string_view kArchiveContentType = store::kXzType;
 /// Writes T/raw.tar.xz and T/html.tar.xz, each published at once when
 /// complete (the old one stays until then). A log replaced while it is
 /// being archived keeps the size it was listed with: cut, or padded with
-/// NULs. Throws store::StoreError, or ArchiveError for libarchive's failures.
+/// NULs; one removed meanwhile is left out. Throws store::StoreError, or
+/// ArchiveError for libarchive's failures.
 void write_archives(store::Store& store, std::string_view tool, const ArchiveOptions& options = {});
 
 class ArchiveError : public std::runtime_error {

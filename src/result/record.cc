@@ -4,6 +4,7 @@
 #include <array>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 
 namespace result {
@@ -211,5 +212,24 @@ std::string result_key(std::string_view tool, std::string_view crate, std::strin
 }
 
 std::string results_prefix(std::string_view tool) { return std::string(tool) + "/results/"; }
+
+bool has_results(store::Store& store, std::string_view tool) {
+  for (const store::ObjectInfo& object : store.list(results_prefix(tool))) {
+    if (object.key.ends_with(".json")) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> stored_runs(store::Store& store) {
+  std::set<std::string> names;
+  for (const store::ObjectInfo& object : store.list("")) {
+    const size_t slash = object.key.find('/');
+    if (slash == std::string::npos || !object.key.ends_with(".json")) continue;
+    if (std::string_view(object.key).substr(slash).starts_with("/results/")) {
+      names.insert(object.key.substr(0, slash));
+    }
+  }
+  return {names.begin(), names.end()};
+}
 
 }  // namespace result

@@ -21,6 +21,7 @@
 #include "agent/job.h"
 #include "diagnosis/diagnosis.h"
 #include "result/outcome.h"
+#include "store/store.h"
 
 namespace result {
 
@@ -117,5 +118,11 @@ std::string log_key(std::string_view tool, std::string_view crate, std::string_v
 std::string result_key(std::string_view tool, std::string_view crate, std::string_view version);
 /// "T/results/", the prefix to list every record of a run.
 std::string results_prefix(std::string_view tool);
+
+/// Whether the store holds a record of run `tool`.
+bool has_results(store::Store& store, std::string_view tool);
+/// The names of every run with records in the store, sorted. Lists the
+/// whole store: for messages, not for every start.
+std::vector<std::string> stored_runs(store::Store& store);
 
 }  // namespace result

@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <vector>
 
@@ -152,15 +150,25 @@ std::unique_ptr<ObjectWriter> FileStore::do_open_writer(std::string_view key,
 
 std::optional<std::string> FileStore::get(std::string_view key) {
   const fs::path path = path_of(key);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  util::Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) {
     if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
     fail("cannot read", path, errno);
   }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) fail("cannot read", path, errno);
-  return std::move(bytes).str();
+  struct stat status {};
+  if (::fstat(file.get(), &status) != 0) fail("cannot read", path, errno);
+  // A folder where an object should be is not an empty object.
+  if (S_ISDIR(status.st_mode)) fail("cannot read", path, EISDIR);
+  std::string bytes;
+  bytes.reserve(static_cast<size_t>(std::max<off_t>(status.st_size, 0)));
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(file.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot read", path, errno);
+    if (n == 0) return bytes;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
 }
 
 bool FileStore::read(std::string_view key, const std::function<void(std::string_view)>& sink) {

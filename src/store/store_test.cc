@@ -550,6 +550,21 @@ TEST(FileStore, AnUnwritableRootIsAClearError) {
   }
 }
 
+// A folder where an object should be is no object for head() and list(),
+// and an error for get() and read(), not an empty object.
+TEST(FileStore, AFolderWhereAnObjectShouldBeIsNoObjectAndCannotBeRead) {
+  const fs::path root =
+      fs::temp_directory_path() / ("cah-store-folder-" + std::to_string(getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "t/results/a/1.0.0.json");
+  auto store = open_store(root.string());
+  EXPECT_FALSE(store->head("t/results/a/1.0.0.json"));
+  EXPECT_TRUE(store->list("t/results/").empty());
+  EXPECT_THROW(store->get("t/results/a/1.0.0.json"), StoreError);
+  EXPECT_THROW(store->read("t/results/a/1.0.0.json", [](std::string_view) {}), StoreError);
+  fs::remove_all(root);
+}
+
 TEST(OpenStore, UnderstandsItsUrls) {
   EXPECT_THROW(open_store("ftp://x"), StoreError);
   EXPECT_THROW(open_store("file://"), StoreError);
