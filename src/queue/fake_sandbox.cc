@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -66,6 +67,11 @@ class FakeWorker : public sandbox::JobWorker {
             const std::filesystem::path& attachment = {}) override {
     if (dead_) throw std::logic_error("worker " + name_ + " is dead");
     if (busy_) throw std::logic_error("worker " + name_ + " is busy");
+    // As the real worker: an attachment that cannot be opened is refused
+    // and the worker stays idle.
+    if (!attachment.empty() && !std::filesystem::exists(attachment)) {
+      throw std::system_error(ENOENT, std::generic_category(), attachment.string());
+    }
     state_->sent.push_back({index_, job, attachment});
     const unsigned attempt = ++state_->jobs_per_crate[job.crate];
     CrateScript script;

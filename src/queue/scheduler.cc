@@ -319,15 +319,23 @@ void Scheduler::start_job(Slot& slot, Pending pending) {
   progress_.started(slot.id, crate.name, crate.version);
 
   InFlight* in_flight = &flight;
-  slot.worker->send(
-      job,
-      sandbox::JobEvents{
-          .on_output = [in_flight](std::string_view bytes) { in_flight->log->feed(bytes); },
-          .on_result = [in_flight](agent::JobResult r) { in_flight->result = std::move(r); },
-          .on_job_error = [in_flight](std::string e) { in_flight->job_error = std::move(e); },
-          .on_death = [in_flight](std::string why) { in_flight->death = std::move(why); },
-      },
-      attachment);
+  try {
+    slot.worker->send(
+        job,
+        sandbox::JobEvents{
+            .on_output = [in_flight](std::string_view bytes) { in_flight->log->feed(bytes); },
+            .on_result = [in_flight](agent::JobResult r) { in_flight->result = std::move(r); },
+            .on_job_error = [in_flight](std::string e) { in_flight->job_error = std::move(e); },
+            .on_death = [in_flight](std::string why) { in_flight->death = std::move(why); },
+        },
+        attachment);
+  } catch (const std::system_error& e) {
+    // The crate's files cannot be read back: ours, not the crate's; the
+    // worker stays idle for the next crate.
+    const std::string error = std::string("cannot send the crate's files: ") + e.what();
+    note(slot, error);
+    complete(slot, error);
+  }
 }
 
 void Scheduler::settle(Slot& slot) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -56,6 +57,8 @@ class FakePreparer : public prepare::Preparer {
       prepared.result.cargo_config = "# bind mounts of " + folder + "\n";
       prepared.result.inline_cargo_config = "# inline files of " + folder + "\n";
       prepared.bundle = inbox_ / (folder + ".tar");
+      fs::create_directories(inbox_);
+      if (!unbundled.contains(krate.name)) std::ofstream(prepared.bundle) << "tar";
       fs::create_directories(prepared.staged);
       FILE* manifest = std::fopen((prepared.staged / "Cargo.toml").c_str(), "w");
       std::fprintf(manifest, "[package]\nname = \"%s\"\nversion = \"%s\"\n", krate.name.c_str(),
@@ -75,6 +78,7 @@ class FakePreparer : public prepare::Preparer {
 
   std::set<std::string> missing;
   std::set<std::string> broken;
+  std::set<std::string> unbundled;  // their bundle is missing when sent
   std::vector<std::string> fetched;
 
  private:
@@ -579,6 +583,21 @@ TEST_F(SchedulerTest, ARemoteEnginesJobsCarryTheirFilesAndTheLocalOnesUseTheMoun
     EXPECT_TRUE(sent.attachment.empty());
     EXPECT_EQ(sent.job.cargo_config, "# bind mounts of " + folder + "\n");
   }
+}
+
+TEST_F(SchedulerTest, ACrateWhoseFilesCannotBeSentIsOurErrorAndTheWorkerGoesOn) {
+  FakeSandbox remote;
+  preparer_->unbundled = {"crate1"};
+  const auto list = names(3);
+  const SchedulerResult result =
+      run_on(plan_of(list), options(1),
+             {{.name = "ssh://far", .sandbox = &remote, .workers = 1, .remote = true}});
+  EXPECT_EQ(record("crate1")->outcome, Outcome::kError);
+  EXPECT_NE(record("crate1")->error.find("cannot send the crate's files"), std::string::npos);
+  EXPECT_EQ(record("crate0")->outcome, Outcome::kPassed);
+  EXPECT_EQ(record("crate2")->outcome, Outcome::kPassed);
+  EXPECT_EQ(remote.workers_started(), 1u);
+  EXPECT_EQ(result.counts.at(Outcome::kError), 1u);
 }
 
 TEST_F(SchedulerTest, ALostEngineGivesItsCratesBackWithoutCountingAnAttemptAndRejoins) {
