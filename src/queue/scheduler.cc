@@ -64,7 +64,8 @@ Scheduler::Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox,
       sandbox_(sandbox),
       preparer_(preparer),
       store_(store),
-      progress_(progress) {}
+      progress_(progress),
+      writes_(std::make_unique<store::WriteQueue>(options_.store_writes)) {}
 
 Scheduler::~Scheduler() = default;
 
@@ -291,10 +292,9 @@ void Scheduler::complete(Slot& slot, const std::string& error) {
       .renderer_version = render::kRendererVersion,
   };
   if (flight.result) record.peak_memory_bytes = flight.result->peak_memory_bytes;
-  // The log and its page first: a record means everything is there.
-  record.apply(flight.log->commit(record.facts()));
-  store_.put(result::result_key(options_.tool_name, record.crate, record.version),
-             result::to_json(record), store::kJsonType);
+  result::CrateLog::Finished log = flight.log->finish(record.facts());
+  record.apply(log.diagnosis);
+  store_crate(std::move(log), record);
   ++result_.counts[record.outcome];
   progress_.finished(slot.index, record.crate, record.version, record.outcome, record.wall_seconds);
   prepare::remove_staged(flight.pending.prepared);
@@ -324,12 +324,31 @@ void Scheduler::record_unprepared(const prepare::Prepared& prepared) {
     if (prepared.log.find(record.error) == std::string::npos) log.note(record.error);
   }
   record.log_bytes = log.bytes();
-  record.apply(log.commit(record.facts()));
-  store_.put(result::result_key(options_.tool_name, crate.name, crate.version),
-             result::to_json(record), store::kJsonType);
+  result::CrateLog::Finished finished = log.finish(record.facts());
+  record.apply(finished.diagnosis);
+  store_crate(std::move(finished), record);
   ++result_.counts[record.outcome];
   progress_.finished(Progress::kNoWorker, crate.name, crate.version, record.outcome,
                      record.wall_seconds);
+}
+
+void Scheduler::store_crate(result::CrateLog::Finished log, const result::Record& record) {
+  // What an S3 writer may hold in memory until it is published: a part
+  // each for the raw log and the page.
+  constexpr uint64_t kMostHeld = uint64_t{16} << 20;
+  const uint64_t held = std::min(kMostHeld, (log.raw ? log.raw->bytes_written() : 0) +
+                                                (log.html ? log.html->bytes_written() : 0));
+  auto writes = std::make_shared<result::CrateLog::Finished>(std::move(log));
+  // The log and its page first: a record means everything is there.
+  writes_->submit(
+      [writes, &store = store_,
+       key = result::result_key(options_.tool_name, record.crate, record.version),
+       json = result::to_json(record)] {
+        writes->publish();
+        store.put(key, json, store::kJsonType);
+      },
+      held);
+  result_.peak_queued_writes = std::max(result_.peak_queued_writes, writes_->pending());
 }
 
 void Scheduler::handle_death(Slot& slot, const std::string& why) {
@@ -380,6 +399,15 @@ void Scheduler::stop_all(bool interrupted) {
   }
   std::error_code ignored;
   fs::remove_all(options_.inbox, ignored);
+  // Finished crates keep their records, also on a stop; after a store
+  // failure the queue has dropped what it had not started.
+  if (const size_t pending = writes_->pending(); pending > 0) {
+    progress_.message(spdlog::level::info,
+                      "storing the results of " + std::to_string(pending) + " finished crates");
+  }
+  const std::exception_ptr failure = writes_->finish();
+  // Thrown unless stop_all() runs while another exception is on its way.
+  if (failure && !std::current_exception()) std::rethrow_exception(failure);
 }
 
 }  // namespace queue

@@ -6,7 +6,10 @@
 // download delays only its own crate; one that is broken or cannot be
 // prepared is recorded without reaching a worker.
 // Each crate's output streams to the store as it comes, raw and rendered,
-// and its result record is stored last. A worker that dies is replaced and
+// and its result record is stored last; those last requests (publishing the
+// log and page, putting the record) run on a store::WriteQueue's threads so
+// that a slow store does not stall the loop. A stop request lets the queued
+// writes of finished crates end; a store failure drops them. A worker that dies is replaced and
 // its crate re-queued once; a second death records an infrastructure error
 // with the log so far. A stop request (Ctrl-C) ends the run with nothing
 // half-written: crates in flight leave no objects and run again next time.
@@ -26,10 +29,12 @@
 #include "prepare/preparer.h"
 #include "queue/crate_job.h"
 #include "queue/progress.h"
+#include "result/crate_log.h"
 #include "result/outcome.h"
 #include "result/record.h"
 #include "sandbox/sandbox.h"
 #include "store/store.h"
+#include "store/write_queue.h"
 #include "tools/tool.h"
 
 namespace queue {
@@ -60,6 +65,9 @@ struct SchedulerOptions {
   /// cache is bounded there without removing what a build needs.
   std::function<void(const std::set<std::string>& in_use)> upkeep;
   size_t upkeep_every = 100;
+  /// How a finished crate's log, page and record reach the store: off the
+  /// loop, on these threads (threads = 0: in the loop, blocking it).
+  store::WriteQueueOptions store_writes;
 };
 
 /// How preparation kept up, for the summary and bench/prepare.
@@ -77,6 +85,8 @@ struct SchedulerResult {
   std::map<result::Outcome, size_t> counts;
   bool interrupted = false;
   PreparationStats preparation;
+  /// The most crates whose store writes were queued or running at once.
+  size_t peak_queued_writes = 0;
 };
 
 class Scheduler {
@@ -108,6 +118,8 @@ class Scheduler {
   void settle(Slot& slot);
   void complete(Slot& slot, const std::string& error);
   void record_unprepared(const prepare::Prepared& prepared);
+  /// Queues the crate's writes: its raw log, its page, then its record.
+  void store_crate(result::CrateLog::Finished log, const result::Record& record);
   void handle_death(Slot& slot, const std::string& why);
   void note(Slot& slot, const std::string& text);
   void stop_all(bool interrupted);
@@ -124,6 +136,7 @@ class Scheduler {
   std::map<std::string, size_t> plan_order_;  // NAME-VERSION -> place in the plan
   size_t prepared_ = 0;
   SchedulerResult result_;
+  std::unique_ptr<store::WriteQueue> writes_;
 };
 
 }  // namespace queue
