@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "queue/fake_sandbox.h"
+#include "queue/ready_preparer.h"
 #include "result/record.h"
 #include "store/file_store.h"
 
@@ -29,15 +30,16 @@ constexpr const char* kTool = "check";
 /// Prepares crates at once, in process: each crate's folder is put in the
 /// inbox with a manifest; the names in `missing` are an error (as a crate
 /// the registry does not have), those in `broken` cannot be resolved.
-class FakePreparer : public prepare::Preparer {
+class FakePreparer : public ReadyPreparer {
  public:
   explicit FakePreparer(fs::path inbox) : inbox_(std::move(inbox)) {}
 
-  /// Finished but not yet taken counts as running, as a child not yet
-  /// reaped does for the real one.
-  size_t running() const override { return finished_.size(); }
-  bool can_start() const override { return true; }
-  void start(const catalogue::Crate& krate) override {
+  std::set<std::string> missing;
+  std::set<std::string> broken;
+  std::vector<std::string> fetched;
+
+ protected:
+  prepare::Prepared prepare(const catalogue::Crate& krate) override {
     fetched.push_back(krate.name);
     const std::string folder = krate.name + "-" + krate.version;
     prepare::Prepared prepared{.crate = krate, .staged = inbox_ / folder};
@@ -59,24 +61,11 @@ class FakePreparer : public prepare::Preparer {
                    krate.version.c_str());
       std::fclose(manifest);
     }
-    finished_.push_back(std::move(prepared));
+    return prepared;
   }
-  std::vector<int> fds() const override { return {}; }
-  void read_available() override {}
-  std::vector<prepare::Prepared> take_finished() override {
-    std::vector<prepare::Prepared> out;
-    out.swap(finished_);
-    return out;
-  }
-  void stop_all() override {}
-
-  std::set<std::string> missing;
-  std::set<std::string> broken;
-  std::vector<std::string> fetched;
 
  private:
   fs::path inbox_;
-  std::vector<prepare::Prepared> finished_;
 };
 
 /// A real FileStore that throws StoreError when asked to open, or on the

@@ -24,7 +24,7 @@ namespace store {
 struct WriteQueueOptions {
   /// Threads running tasks; 0 runs every task at once inside submit() (the
   /// blocking behaviour, kept as a reference for benchmarks and tests).
-  size_t threads = 32;
+  size_t threads = 64;
   /// submit() blocks while this many tasks wait or this many bytes (each
   /// task's own estimate) are held: the queue's memory stays bounded when
   /// the store is slower than the workers.
