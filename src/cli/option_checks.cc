@@ -88,6 +88,9 @@ Check engine() {
              "docker context's name, optionally followed by =JOBS";
     }
     return {};
+  };
+}
+
 /// One of `names`, in any case (`--log-level INFO`).
 Check one_of(std::vector<std::string> names) {
   return [names = std::move(names)](const std::string& text) -> std::string {
@@ -245,6 +248,8 @@ std::vector<sandbox::EngineSpec> engine_tables(
     engines.push_back(spec);
   }
   return engines;
+}
+
 /// The inputs CLI11 gets for one TOML value; nothing for a value no option
 /// takes (a table, a date, an array of arrays).
 std::optional<std::vector<std::string>> inputs_of(const toml::node& value) {

@@ -84,7 +84,11 @@ struct Scheduler::Slot {
 
 Scheduler::Scheduler(SchedulerOptions options, std::vector<Engine> engines,
                      prepare::Preparer& preparer, store::Store& store, Progress& progress)
-    : options_(std::move(options)), preparer_(preparer), store_(store), progress_(progress) {
+    : options_(std::move(options)),
+      preparer_(preparer),
+      store_(store),
+      progress_(progress),
+      writes_(std::make_unique<store::WriteQueue>(options_.store_writes)) {
   for (Engine& engine : engines) {
     auto state = std::make_unique<EngineState>();
     state->stats = {.name = engine.name, .workers = engine.workers};
@@ -378,10 +382,9 @@ void Scheduler::complete(Slot& slot, const std::string& error) {
       .renderer_version = render::kRendererVersion,
   };
   if (flight.result) record.peak_memory_bytes = flight.result->peak_memory_bytes;
-  // The log and its page first: a record means everything is there.
-  record.apply(flight.log->commit(record.facts()));
-  store_.put(result::result_key(options_.tool_name, record.crate, record.version),
-             result::to_json(record), store::kJsonType);
+  result::CrateLog::Finished log = flight.log->finish(record.facts());
+  record.apply(log.diagnosis);
+  store_crate(std::move(log), record);
   ++result_.counts[record.outcome];
   ++slot.engine->stats.crates;
   progress_.finished(slot.id, record.crate, record.version, record.outcome, record.wall_seconds);
@@ -412,9 +415,9 @@ void Scheduler::record_unprepared(const prepare::Prepared& prepared) {
     if (prepared.log.find(record.error) == std::string::npos) log.note(record.error);
   }
   record.log_bytes = log.bytes();
-  record.apply(log.commit(record.facts()));
-  store_.put(result::result_key(options_.tool_name, crate.name, crate.version),
-             result::to_json(record), store::kJsonType);
+  result::CrateLog::Finished finished = log.finish(record.facts());
+  record.apply(finished.diagnosis);
+  store_crate(std::move(finished), record);
   ++result_.counts[record.outcome];
   progress_.finished(Progress::kNoWorker, crate.name, crate.version, record.outcome,
                      record.wall_seconds);
@@ -567,6 +570,25 @@ void Scheduler::report_engines() {
   progress_.set_engines(std::move(statuses));
 }
 
+void Scheduler::store_crate(result::CrateLog::Finished log, const result::Record& record) {
+  // What an S3 writer may hold in memory until it is published: a part
+  // each for the raw log and the page.
+  constexpr uint64_t kMostHeld = uint64_t{16} << 20;
+  const uint64_t held = std::min(kMostHeld, (log.raw ? log.raw->bytes_written() : 0) +
+                                                (log.html ? log.html->bytes_written() : 0));
+  auto writes = std::make_shared<result::CrateLog::Finished>(std::move(log));
+  // The log and its page first: a record means everything is there.
+  writes_->submit(
+      [writes, &store = store_,
+       key = result::result_key(options_.tool_name, record.crate, record.version),
+       json = result::to_json(record)] {
+        writes->publish();
+        store.put(key, json, store::kJsonType);
+      },
+      held);
+  result_.peak_queued_writes = std::max(result_.peak_queued_writes, writes_->pending());
+}
+
 void Scheduler::handle_death(Slot& slot, const std::string& why) {
   InFlight& flight = *slot.job;
   if (flight.pending.attempts < kAttempts) {
@@ -635,6 +657,15 @@ void Scheduler::stop_all(bool interrupted) {
   }
   std::error_code ignored;
   fs::remove_all(options_.inbox, ignored);
+  // Finished crates keep their records, also on a stop; after a store
+  // failure the queue has dropped what it had not started.
+  if (const size_t pending = writes_->pending(); pending > 0) {
+    progress_.message(spdlog::level::info,
+                      "storing the results of " + std::to_string(pending) + " finished crates");
+  }
+  const std::exception_ptr failure = writes_->finish();
+  // Thrown unless stop_all() runs while another exception is on its way.
+  if (failure && !std::current_exception()) std::rethrow_exception(failure);
 }
 
 }  // namespace queue

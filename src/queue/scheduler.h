@@ -7,14 +7,17 @@
 // prepared is recorded without reaching a worker.
 // Workers live on one or more Docker engines (Engine). Each crate's output
 // streams to the store as it comes, raw and rendered, and its result record
-// is stored last. A worker that dies is replaced and its crate re-queued
-// once; a second death records an infrastructure error with the log so far.
-// Whether a death is the worker's or its engine's is asked of the engine
-// (a probe run without blocking the loop): an engine that does not answer
-// is lost, every crate it had goes back to the queue without counting as
-// an attempt, and it is probed again with backoff until it rejoins. A stop
-// request (Ctrl-C) ends the run with nothing half-written: crates in flight
-// leave no objects and run again next time.
+// is stored last; those last requests (publishing the log and page, putting
+// the record) run on a store::WriteQueue's threads so that a slow store
+// does not stall the loop. A worker that dies is replaced and its crate
+// re-queued once; a second death records an infrastructure error with the
+// log so far. Whether a death is the worker's or its engine's is asked of
+// the engine (a probe run without blocking the loop): an engine that does
+// not answer is lost, every crate it had goes back to the queue without
+// counting as an attempt, and it is probed again with backoff until it
+// rejoins. A stop request (Ctrl-C) lets the queued writes of finished
+// crates end and leaves nothing half-written: crates in flight leave no
+// objects and run again next time; a store failure drops the queued writes.
 
 #include <chrono>
 #include <cstddef>
@@ -31,10 +34,12 @@
 #include "prepare/preparer.h"
 #include "queue/crate_job.h"
 #include "queue/progress.h"
+#include "result/crate_log.h"
 #include "result/outcome.h"
 #include "result/record.h"
 #include "sandbox/sandbox.h"
 #include "store/store.h"
+#include "store/write_queue.h"
 #include "tools/tool.h"
 
 namespace queue {
@@ -83,6 +88,9 @@ struct SchedulerOptions {
   std::chrono::milliseconds probe_timeout{std::chrono::seconds(30)};
   /// When every engine is lost: stop the run (true) or wait for one.
   bool stop_without_engines = false;
+  /// How a finished crate's log, page and record reach the store: off the
+  /// loop, on these threads (threads = 0: in the loop, blocking it).
+  store::WriteQueueOptions store_writes;
 };
 
 /// How preparation kept up, for the summary and bench/prepare.
@@ -109,6 +117,8 @@ struct SchedulerResult {
   bool interrupted = false;
   PreparationStats preparation;
   std::vector<EngineStats> engines;
+  /// The most crates whose store writes were queued or running at once.
+  size_t peak_queued_writes = 0;
 };
 
 class Scheduler {
@@ -144,6 +154,8 @@ class Scheduler {
   void settle(Slot& slot);
   void complete(Slot& slot, const std::string& error);
   void record_unprepared(const prepare::Prepared& prepared);
+  /// Queues the crate's writes: its raw log, its page, then its record.
+  void store_crate(result::CrateLog::Finished log, const result::Record& record);
   void handle_death(Slot& slot, const std::string& why);
   /// A worker died or hung: its engine is asked whether it is still there.
   void worker_lost(Slot& slot, const std::string& why);
@@ -169,6 +181,7 @@ class Scheduler {
   std::map<std::string, size_t> plan_order_;  // NAME-VERSION -> place in the plan
   size_t prepared_ = 0;
   SchedulerResult result_;
+  std::unique_ptr<store::WriteQueue> writes_;
 };
 
 }  // namespace queue

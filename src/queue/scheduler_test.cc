@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "queue/fake_sandbox.h"
+#include "queue/ready_preparer.h"
 #include "result/record.h"
 #include "store/file_store.h"
 
@@ -30,15 +31,17 @@ constexpr const char* kTool = "check";
 /// Prepares crates at once, in process: each crate's folder is put in the
 /// inbox with a manifest; the names in `missing` are an error (as a crate
 /// the registry does not have), those in `broken` cannot be resolved.
-class FakePreparer : public prepare::Preparer {
+class FakePreparer : public ReadyPreparer {
  public:
   explicit FakePreparer(fs::path inbox) : inbox_(std::move(inbox)) {}
 
-  /// Finished but not yet taken counts as running, as a child not yet
-  /// reaped does for the real one.
-  size_t running() const override { return finished_.size(); }
-  bool can_start() const override { return true; }
-  void start(const catalogue::Crate& krate) override {
+  std::set<std::string> missing;
+  std::set<std::string> broken;
+  std::set<std::string> unbundled;  // their bundle is missing when sent
+  std::vector<std::string> fetched;
+
+ protected:
+  prepare::Prepared prepare(const catalogue::Crate& krate) override {
     fetched.push_back(krate.name);
     const std::string folder = krate.name + "-" + krate.version;
     prepare::Prepared prepared{.crate = krate, .staged = inbox_ / folder};
@@ -65,25 +68,11 @@ class FakePreparer : public prepare::Preparer {
                    krate.version.c_str());
       std::fclose(manifest);
     }
-    finished_.push_back(std::move(prepared));
+    return prepared;
   }
-  std::vector<int> fds() const override { return {}; }
-  void read_available() override {}
-  std::vector<prepare::Prepared> take_finished() override {
-    std::vector<prepare::Prepared> out;
-    out.swap(finished_);
-    return out;
-  }
-  void stop_all() override {}
-
-  std::set<std::string> missing;
-  std::set<std::string> broken;
-  std::set<std::string> unbundled;  // their bundle is missing when sent
-  std::vector<std::string> fetched;
 
  private:
   fs::path inbox_;
-  std::vector<prepare::Prepared> finished_;
 };
 
 /// A real FileStore that throws StoreError when asked to open, or on the
@@ -95,6 +84,8 @@ class FailingStore : public store::Store {
   std::string fail_open;       // key text
   std::string fail_write;      // key text
   unsigned fail_on_write = 0;  // 1: the first write
+  /// Every commit takes this long, as an S3 request behind a slow link.
+  milliseconds commit_delay{0};
 
   std::optional<std::string> get(std::string_view key) override { return inner_.get(key); }
   std::optional<store::ObjectInfo> head(std::string_view key) override { return inner_.head(key); }
@@ -114,15 +105,16 @@ class FailingStore : public store::Store {
       throw store::StoreError("disk full (test) opening " + std::string(key));
     }
     auto writer = inner_.open_writer(key, content_type);
-    if (fail_write.empty() || key.find(fail_write) == std::string_view::npos) return writer;
-    return std::make_unique<Writer>(std::move(writer), fail_on_write);
+    const bool failing = !fail_write.empty() && key.find(fail_write) != std::string_view::npos;
+    if (!failing && commit_delay == milliseconds(0)) return writer;
+    return std::make_unique<Writer>(std::move(writer), failing ? fail_on_write : 0, commit_delay);
   }
 
  private:
   class Writer : public store::ObjectWriter {
    public:
-    Writer(std::unique_ptr<store::ObjectWriter> inner, unsigned fail_on)
-        : inner_(std::move(inner)), fail_on_(fail_on) {}
+    Writer(std::unique_ptr<store::ObjectWriter> inner, unsigned fail_on, milliseconds delay)
+        : inner_(std::move(inner)), fail_on_(fail_on), delay_(delay) {}
     void write(std::string_view bytes) override {
       if (++writes_ == fail_on_) {
         inner_->abort();
@@ -130,13 +122,17 @@ class FailingStore : public store::Store {
       }
       inner_->write(bytes);
     }
-    void commit() override { inner_->commit(); }
+    void commit() override {
+      std::this_thread::sleep_for(delay_);
+      inner_->commit();
+    }
     void abort() noexcept override { inner_->abort(); }
     uint64_t bytes_written() const override { return inner_->bytes_written(); }
 
    private:
     std::unique_ptr<store::ObjectWriter> inner_;
     unsigned fail_on_;
+    milliseconds delay_;
     unsigned writes_ = 0;
   };
 
@@ -418,6 +414,64 @@ TEST_F(SchedulerTest, AStopMidRunLeavesNoObjectsForCratesInFlight) {
     return done;
   }());
   EXPECT_EQ(sandbox_.workers_alive(), 0u);
+}
+
+TEST_F(SchedulerTest, ASlowStoreDoesNotHoldUpTheWorkers) {
+  store_->commit_delay = milliseconds(100);
+  std::vector<catalogue::Crate> plan;
+  for (int i = 0; i < 24; ++i) {
+    plan.push_back(crates({"c" + std::to_string(i)})[0]);
+    sandbox_.script("c" + std::to_string(i), chunks({{10, "output\r\n"}}));
+  }
+  SchedulerOptions slow = options(4);
+  slow.store_writes.threads = 16;
+  const auto started = std::chrono::steady_clock::now();
+  const SchedulerResult result = run(plan, slow);
+  // Blocking, 24 crates x 3 commits x 100 ms would take 7.2 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(3000));
+  EXPECT_EQ(result.counts.at(result::Outcome::kPassed), 24u);
+  EXPECT_GT(result.peak_queued_writes, 1u);
+  for (const catalogue::Crate& crate : plan) {
+    ASSERT_TRUE(record(crate.name)) << crate.name;
+    EXPECT_EQ(raw(crate.name), "output\r\n");
+  }
+}
+
+TEST_F(SchedulerTest, AStopKeepsTheQueuedRecordsOfFinishedCrates) {
+  store_->commit_delay = milliseconds(100);
+  std::vector<catalogue::Crate> plan;
+  for (int i = 0; i < 40; ++i) {
+    plan.push_back(crates({"c" + std::to_string(i)})[0]);
+    sandbox_.script("c" + std::to_string(i), chunks({{100, "output\r\n"}}));
+  }
+  int stop[2];
+  ASSERT_EQ(pipe(stop), 0);
+  SchedulerOptions stopping = options(4);
+  stopping.stop_fd = stop[0];
+  stopping.store_writes.threads = 2;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    ASSERT_EQ(write(stop[1], "x", 1), 1);
+  });
+  const SchedulerResult result = run(plan, stopping);
+  stopper.join();
+  close(stop[0]);
+  close(stop[1]);
+  EXPECT_TRUE(result.interrupted);
+  // Every crate counted as finished has its record, page and raw log; no
+  // other crate has any object.
+  size_t finished = 0;
+  std::set<std::string> expected;
+  for (const catalogue::Crate& crate : plan) {
+    if (record(crate.name)) {
+      ++finished;
+      expected.merge(objects_of(crate.name));
+    }
+  }
+  EXPECT_GT(finished, 4u);  // more than the queue could store in the 300 ms
+  EXPECT_LT(finished, plan.size());
+  EXPECT_EQ(finished, result.counts.at(result::Outcome::kPassed));
+  EXPECT_EQ(files(), expected);
 }
 
 TEST_F(SchedulerTest, AWorkerThatCannotStartLeavesTheCratesToTheOthers) {

@@ -31,19 +31,30 @@ std::string note_line(std::string_view text) {
 
 void CrateLog::note(std::string_view text) { feed(note_line(text)); }
 
-diagnosis::Diagnosis CrateLog::commit(const diagnosis::Facts& facts) {
+CrateLog::Finished CrateLog::finish(const diagnosis::Facts& facts) {
   try {
-    diagnosis::Diagnosis diagnosis;
-    if (diagnoser_) diagnosis = diagnoser_->finish(facts);
+    Finished finished;
+    if (diagnoser_) finished.diagnosis = diagnoser_->finish(facts);
     if (page_) page_->finish();
-    // The page last: a page means its raw log is there.
-    if (raw_) raw_->commit();
-    if (html_) html_->commit();
-    return diagnosis;
+    page_.reset();
+    finished.raw = std::move(raw_);
+    finished.html = std::move(html_);
+    return finished;
   } catch (...) {
     abort();
     throw;
   }
+}
+
+void CrateLog::Finished::publish() {
+  if (raw) raw->commit();
+  if (html) html->commit();
+}
+
+diagnosis::Diagnosis CrateLog::commit(const diagnosis::Facts& facts) {
+  Finished finished = finish(facts);
+  finished.publish();  // a writer that throws is aborted; the other goes with `finished`
+  return std::move(finished.diagnosis);
 }
 
 void CrateLog::abort() noexcept {

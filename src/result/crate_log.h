@@ -42,8 +42,22 @@ class CrateLog {
   /// Bytes fed so far.
   uint64_t bytes() const { return bytes_; }
 
-  /// Finishes the page and the diagnosis and publishes the raw log and the
-  /// page. Throws store::StoreError (the log is then aborted).
+  /// A log finished but not yet published: commit() in two halves, so that
+  /// the publishing (store requests) can happen on another thread
+  /// (store/write_queue.h). Destroyed unpublished, it leaves nothing.
+  struct Finished {
+    diagnosis::Diagnosis diagnosis;
+    std::unique_ptr<store::ObjectWriter> raw;
+    std::unique_ptr<store::ObjectWriter> html;
+    /// Publishes the raw log, then the page: a page means its raw log is
+    /// there. Throws store::StoreError.
+    void publish();
+  };
+  /// Finishes the page and the diagnosis and hands over the writers; the
+  /// CrateLog is spent. Throws store::StoreError (the log is then aborted).
+  Finished finish(const diagnosis::Facts& facts);
+  /// finish() and publish() at once. Throws store::StoreError (the log is
+  /// then aborted).
   diagnosis::Diagnosis commit(const diagnosis::Facts& facts);
   /// Drops everything written; the store keeps what it had.
   void abort() noexcept;
