@@ -113,6 +113,7 @@ const std::map<std::string, std::vector<std::string>> kBadValues = {
     {"--ignore", {}},
     {"--contact", {}},
     {"--rerun", {}},
+    {"--stop-without-engines", {}},
     {"--rev", {}},
     {"--force", {}},
     {"--no-archives", {}},
