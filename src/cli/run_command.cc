@@ -258,37 +258,31 @@ std::vector<RunEngine> ready_engines(const RunOptions& options, const sandbox::D
       throw sandbox::SandboxError("engine " + name + " cannot be reached: " + info.error +
                                   " (check with `crater-at-home engines`)");
     }
-    sandbox::DockerOptions docker = base;
-    docker.docker = sandbox::docker_cli(spec);
-    if (spec.memory_limit_gb) {
-      docker.memory_bytes = static_cast<uint64_t>(*spec.memory_limit_gb * (1ULL << 30));
+    if (!spec.local() && sandbox::is_host_image(options.image)) {
+      throw sandbox::SandboxError("engine " + name +
+                                  ": a `host` image borrows this machine's "
+                                  "/usr and cannot run on another engine; use the bookworm "
+                                  "image (`crater-at-home image build`)");
     }
+    // A remote engine has nothing of ours mounted: the image and the
+    // runtime (agent, toolchain) are delivered, each crate's files travel
+    // with its job.
+    std::string runtime;
+    if (!spec.local()) {
+      sandbox::deliver_image(spec, options.image, say);
+      runtime = sandbox::deliver_runtime(
+                    spec, options.image,
+                    {.agent = base.agent.empty() ? sandbox::default_agent_path() : base.agent,
+                     .rustup_home = sandbox::default_rustup_home(),
+                     .cargo_bin = sandbox::default_cargo_bin(),
+                     .toolchains = {toolchain}},
+                    say)
+                    .name;
+    }
+    sandbox::DockerOptions docker = sandbox::options_for_engine(base, spec, info, runtime);
     // Engines may be one dockerd reached two ways: their containers must
     // not share names.
     if (i > 0) docker.name_prefix += "-e" + std::to_string(i);
-    if (!spec.local()) {
-      if (sandbox::is_host_image(options.image)) {
-        throw sandbox::SandboxError("engine " + name +
-                                    ": a `host` image borrows this machine's "
-                                    "/usr and cannot run on another engine; use the bookworm "
-                                    "image (`crater-at-home image build`)");
-      }
-      // Nothing of ours is mounted there: the image and the runtime (agent,
-      // toolchain) are delivered, each crate's files travel with its job.
-      docker.mounts.clear();
-      docker.run_args.clear();
-      docker.cpus = info.cpus;
-      sandbox::deliver_image(spec, options.image, say);
-      docker.runtime_volume =
-          sandbox::deliver_runtime(
-              spec, options.image,
-              {.agent = docker.agent.empty() ? sandbox::default_agent_path() : docker.agent,
-               .rustup_home = sandbox::default_rustup_home(),
-               .cargo_bin = sandbox::default_cargo_bin(),
-               .toolchains = {toolchain}},
-              say)
-              .name;
-    }
     auto engine_sandbox = std::make_unique<sandbox::DockerSandbox>(docker);
     engine_sandbox->check();
     if (const size_t stale = engine_sandbox->remove_all(); stale > 0) {

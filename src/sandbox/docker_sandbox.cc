@@ -111,6 +111,22 @@ fs::path default_cargo_bin() {
   return (value.empty() ? home_dir() / ".cargo" : fs::path(value)) / "bin";
 }
 
+DockerOptions options_for_engine(DockerOptions local, const EngineSpec& engine,
+                                 const EngineInfo& info, const std::string& runtime_volume) {
+  DockerOptions options = std::move(local);
+  const std::string cli = options.docker.empty() ? "docker" : options.docker.front();
+  options.docker = docker_cli(engine, cli);
+  if (engine.memory_limit_gb) {
+    options.memory_bytes = static_cast<uint64_t>(*engine.memory_limit_gb * double(1ULL << 30));
+  }
+  if (engine.local()) return options;
+  options.runtime_volume = runtime_volume;
+  options.mounts.clear();
+  if (binds_anything(options.run_args)) options.run_args.clear();
+  options.cpus = info.cpus;
+  return options;
+}
+
 DockerSandbox::DockerSandbox(DockerOptions options) : options_(std::move(options)) {
   if (options_.docker.empty()) throw SandboxError("no docker CLI given");
   if (options_.remote()) {

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/engine.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/worker.h"
 
@@ -106,6 +107,15 @@ std::filesystem::path default_agent_path();
 std::filesystem::path default_rustup_home();
 /// $CARGO_HOME/bin, else ~/.cargo/bin.
 std::filesystem::path default_cargo_bin();
+
+/// The options of workers on `engine`, from those of the local engine's:
+/// the docker CLI for that engine; its memory-limit-gb if it has one; for a
+/// remote engine also `runtime_volume` (engine_delivery.h), no mounts and
+/// no bind-mounting run_args, and one pinned CPU of the `info.cpus` it has.
+/// The container names stay: each engine is its own namespace (but give
+/// two specs that reach one daemon different name_prefix).
+DockerOptions options_for_engine(DockerOptions local, const EngineSpec& engine,
+                                 const EngineInfo& info, const std::string& runtime_volume);
 
 class DockerSandbox : public Sandbox {
  public:

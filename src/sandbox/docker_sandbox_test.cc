@@ -218,6 +218,31 @@ TEST(DockerSandbox, ARemoteWorkerRefusesServerPaths) {
   EXPECT_NO_THROW(DockerSandbox{with_volume});
 }
 
+TEST(DockerSandbox, OptionsForAnEngine) {
+  const EngineInfo info{.reachable = true, .server_version = "20.10", .cpus = 64};
+  DockerOptions local = options();
+  local.run_args = {"--mount", "type=bind,src=/usr,dst=/usr,readonly"};
+  const DockerOptions same = options_for_engine(local, parse_engine("local"), info, "");
+  EXPECT_EQ(same.docker, std::vector<std::string>{"docker"});
+  EXPECT_EQ(same.mounts.size(), 1u);
+  EXPECT_FALSE(same.remote());
+  EXPECT_EQ(same.cpus, 4u);
+
+  EngineSpec box = parse_engine("ssh://root@box=8");
+  box.memory_limit_gb = 1.5;
+  const DockerOptions remote = options_for_engine(local, box, info, "cah-runtime-0123");
+  EXPECT_EQ(remote.docker, (std::vector<std::string>{"docker", "--host", "ssh://root@box"}));
+  EXPECT_TRUE(remote.remote());
+  EXPECT_EQ(remote.runtime_volume, "cah-runtime-0123");
+  EXPECT_TRUE(remote.mounts.empty());
+  EXPECT_TRUE(remote.run_args.empty());
+  EXPECT_EQ(remote.cpus, 64u);
+  EXPECT_EQ(remote.memory_bytes, uint64_t{3} << 29);
+  EXPECT_EQ(remote.image, local.image);
+  EXPECT_EQ(remote.name_prefix, local.name_prefix);
+  EXPECT_NO_THROW(DockerSandbox{remote});
+}
+
 /// A stand-in docker CLI for check(): answers every command but the ones
 /// `fail_on` names ("volume", "image").
 std::vector<std::string> fake_docker(const std::filesystem::path& dir, const std::string& fail_on) {

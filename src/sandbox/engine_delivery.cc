@@ -10,10 +10,13 @@
 #include <cctype>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <thread>
 
 #include "registry/sha256.h"
 #include "sandbox/child_process.h"
@@ -126,7 +129,8 @@ std::string runtime_identity(const RuntimeContents& contents,
 /// The tar command that writes a runtime volume's content to stdout:
 ///   agent, rustup/settings.toml, rustup/toolchains/T…, cargo-bin/…
 std::vector<std::string> runtime_tar(const RuntimeContents& contents,
-                                     const std::vector<std::string>& toolchains) {
+                                     const std::vector<std::string>& toolchains,
+                                     const fs::path& marker_dir = {}) {
   const fs::path agent = fs::absolute(contents.agent);
   std::vector<std::string> argv = {
       "tar",
@@ -157,6 +161,9 @@ std::vector<std::string> runtime_tar(const RuntimeContents& contents,
   }
   for (const std::string& name : toolchains) argv.push_back("toolchains/" + name);
   argv.insert(argv.end(), {"-C", fs::absolute(contents.cargo_bin).string(), "."});
+  // The marker is the archive's last member: a stream cut anywhere before
+  // it never writes it.
+  if (!marker_dir.empty()) argv.insert(argv.end(), {"-C", marker_dir.string(), kRuntimeMarker});
   return argv;
 }
 
@@ -192,6 +199,37 @@ class NoSigpipe {
   sigset_t old_{};
   bool was_pending_ = false;
 };
+
+/// Whether `volume` holds the marker of a complete runtime volume.
+bool marked_complete(const std::vector<std::string>& cli, const std::string& image,
+                     const std::string& volume) {
+  const CommandOutput marker = run_to_end(
+      with(cli, {"run", "--rm", "--network", "none", "--read-only", "-v", volume + ":/dst:ro",
+                 "--entrypoint", "cat", image, std::string("/dst/") + kRuntimeMarker}),
+      kAskTimeout);
+  return marker.status.success() && trimmed(marker.out) == volume;
+}
+
+/// Waits while the container `name` is being created, runs or is being
+/// removed (a minute at most for one that was created and not started);
+/// whether there was one.
+bool wait_for(const std::vector<std::string>& cli, const std::string& name,
+              const EngineSpec& engine, const Say& say) {
+  const Clock::time_point deadline = Clock::now() + kSendTimeout;
+  const Clock::time_point created_deadline = Clock::now() + kAskTimeout;
+  bool waited = false;
+  while (Clock::now() < deadline) {
+    const CommandOutput state =
+        run_to_end(with(cli, {"inspect", "--format", "{{.State.Status}}", name}), kAskTimeout);
+    const std::string status = trimmed(state.out);
+    if (!state.status.success() || status == "exited" || status == "dead") return waited;
+    if (status == "created" && Clock::now() > created_deadline) return waited;
+    if (!waited) say("engine " + engine.name() + ": waiting for " + name + ", another delivery");
+    waited = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return waited;
+}
 
 }  // namespace
 
@@ -377,9 +415,15 @@ std::string runtime_volume_name(const RuntimeContents& contents) {
          registry::sha256(runtime_identity(contents, runtime_toolchains(contents))).substr(0, 16);
 }
 
-Delivery deliver_runtime(const EngineSpec& engine, const std::string& image,
-                         const RuntimeContents& contents, const Say& say,
-                         const std::string& docker) {
+namespace {
+
+/// How often a delivery whose filler failed (most often: it lost the race
+/// for the filler's name to another delivery) looks again.
+constexpr int kFillAttempts = 5;
+
+Delivery deliver_runtime_attempt(const EngineSpec& engine, const std::string& image,
+                                 const RuntimeContents& contents, const Say& say,
+                                 const std::string& docker, int attempt) {
   const std::vector<std::string> toolchains = runtime_toolchains(contents);
   const std::string volume =
       "cah-runtime-" + registry::sha256(runtime_identity(contents, toolchains)).substr(0, 16);
@@ -391,11 +435,7 @@ Delivery deliver_runtime(const EngineSpec& engine, const std::string& image,
   const CommandOutput inspected =
       run_to_end(with(cli, {"volume", "inspect", "--format", "{{.Name}}", volume}), kAskTimeout);
   if (inspected.status.success()) {
-    const CommandOutput marker = run_to_end(
-        with(cli, {"run", "--rm", "--network", "none", "--read-only", "-v", mount + ":ro",
-                   "--entrypoint", "cat", image, std::string("/dst/") + kRuntimeMarker}),
-        kAskTimeout);
-    if (marker.status.success() && trimmed(marker.out) == volume) return delivery;
+    if (marked_complete(cli, image, volume)) return delivery;
   } else if (inspected.timed_out || inspected.err.find("o such volume") == std::string::npos) {
     throw SandboxError("engine " + engine.name() + ": cannot inspect volume " + volume + ": " +
                        (inspected.timed_out ? "no answer" : trimmed(inspected.err)));
@@ -414,18 +454,48 @@ Delivery deliver_runtime(const EngineSpec& engine, const std::string& image,
   say(fmt::format("engine {}: filling runtime volume {} (the agent, {})", engine.name(), volume,
                   names));
   const Clock::time_point start = Clock::now();
-  // Whatever an interrupted delivery left goes first; the marker comes last.
+  // Another delivery (another run's) filling this volume now: wait for it.
   const std::string filler = volume + "-fill";
-  run_to_end(with(cli, {"rm", "-f", filler}), kAskTimeout);
+  if (wait_for(cli, filler, engine, say) && marked_complete(cli, image, volume)) return delivery;
+  // Whatever an interrupted delivery left goes first. Only a stopped
+  // filler is removed (no -f): the name is the lock between deliveries, a
+  // running one is never killed.
+  run_to_end(with(cli, {"rm", "-v", filler}), kAskTimeout);
+  std::string marker_template = (fs::temp_directory_path() / "cah-runtime-marker-XXXXXX").string();
+  if (mkdtemp(marker_template.data()) == nullptr) {
+    throw SandboxError("cannot make a temporary folder: " + std::string(std::strerror(errno)));
+  }
+  const fs::path marker_dir = marker_template;
+  std::ofstream(marker_dir / kRuntimeMarker) << volume;
   const PipeOutcome sent =
-      pipe_commands(runtime_tar(contents, toolchains),
+      pipe_commands(runtime_tar(contents, toolchains, marker_dir),
                     with(cli, {"run", "-i", "--rm", "--name", filler, "--network", "none",
                                "--read-only", "-v", mount, "--entrypoint", "sh", image, "-c",
                                "rm -rf /dst/* /dst/.[!.]* && exec tar -x -f - -C /dst"}),
                     kSendTimeout);
+  std::error_code ignored;
+  fs::remove_all(marker_dir, ignored);
   delivery.bytes = sent.bytes;
   if (sent.timed_out || !sent.producer.success() || !sent.consumer.success()) {
-    run_to_end(with(cli, {"rm", "-f", filler}), kAskTimeout);
+    // Another delivery that started at the same moment has the filler's
+    // name: its volume is as good, once it is done.
+    wait_for(cli, filler, engine, say);
+    if (sent.consumer.success()) {
+      // Our tar failed (a file it could not read) yet the stream went on
+      // to the marker: the volume is not whole.
+      run_to_end(
+          with(cli, {"run", "--rm", "--network", "none", "--read-only", "-v", mount, "--entrypoint",
+                     "rm", image, "-f", std::string("/dst/") + kRuntimeMarker}),
+          kAskTimeout);
+    } else if (marked_complete(cli, image, volume)) {
+      return delivery;
+    } else if (!sent.timed_out && attempt < kFillAttempts) {
+      // The other delivery was not done yet, or failed, or took our
+      // filler from under us: look again.
+      say(fmt::format("engine {}: filling runtime volume {} failed ({}); again", engine.name(),
+                      volume, sent.consumer.describe()));
+      return deliver_runtime_attempt(engine, image, contents, say, docker, attempt + 1);
+    }
     throw SandboxError(fmt::format(
         "engine {}: filling runtime volume {} failed{}: tar {}{}; docker run {}{}", engine.name(),
         volume, sent.timed_out ? " (timed out)" : "", sent.producer.describe(),
@@ -433,20 +503,19 @@ Delivery deliver_runtime(const EngineSpec& engine, const std::string& image,
         sent.consumer.describe(),
         sent.consumer_err.empty() ? "" : ": " + trimmed(sent.consumer_err)));
   }
-  const CommandOutput marked =
-      run_to_end(with(cli, {"run", "--rm", "--network", "none", "--read-only", "-v", mount,
-                            "--entrypoint", "sh", image, "-c",
-                            "printf %s \"$0\" > /dst/" + std::string(kRuntimeMarker), volume}),
-                 kAskTimeout);
-  if (!marked.status.success()) {
-    throw SandboxError("engine " + engine.name() + ": cannot mark runtime volume " + volume +
-                       " complete: " + trimmed(marked.err));
-  }
   delivery.sent = true;
   delivery.seconds = seconds_since(start);
   say(fmt::format("engine {}: runtime volume {} filled: {:.0f} MB in {:.1f} s", engine.name(),
                   volume, megabytes(delivery.bytes), delivery.seconds));
   return delivery;
+}
+
+}  // namespace
+
+Delivery deliver_runtime(const EngineSpec& engine, const std::string& image,
+                         const RuntimeContents& contents, const Say& say,
+                         const std::string& docker) {
+  return deliver_runtime_attempt(engine, image, contents, say, docker, 1);
 }
 
 }  // namespace sandbox

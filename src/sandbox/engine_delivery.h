@@ -6,8 +6,8 @@
 //   - the runtime volume: the agent, the toolchains (without their docs),
 //     rustup's settings and proxies, in a named volume whose name is a hash
 //     of what it holds, filled by a tar stream into a throw-away container
-//     on the engine; a completion marker written last tells a whole volume
-//     from one a broken delivery left.
+//     on the engine; a completion marker, the stream's last member, tells
+//     a whole volume from one a broken delivery left.
 // Both are idempotent and cheap when there is nothing to do (one or two
 // docker calls). They block; a run does them before it starts workers.
 
@@ -75,8 +75,8 @@ std::string runtime_volume_name(const RuntimeContents& contents);
 /// cargo-bin/… (the proxies, symlinks kept).
 std::vector<std::string> runtime_tar_command(const RuntimeContents& contents);
 
-/// The file written last into a complete runtime volume (its content: the
-/// volume's name).
+/// The file written last into a complete runtime volume, as the tar
+/// stream's last member (its content: the volume's name).
 inline constexpr const char* kRuntimeMarker = ".cah-runtime-complete";
 
 /// Makes `engine` hold a complete runtime volume for `contents`, filling it

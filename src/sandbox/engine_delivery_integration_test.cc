@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -169,6 +170,30 @@ TEST(DeliverRuntime, AVolumeWithoutItsMarkerIsFilledAgain) {
   EXPECT_EQ(listed.out,
             "rustc " + std::to_string(getpid()) + "\nrustup\nagent\ncargo-bin\nrustup\n" + volume);
   run(with(docker_cli(d2), {"volume", "rm", volume}));
+  fs::remove_all(dir);
+}
+
+TEST(DeliverRuntime, TwoDeliveriesAtOnceMakeOneVolume) {
+  if (engine_missing("CAH_ENGINE_D2")) GTEST_SKIP();
+  const EngineSpec d2 = parse_engine(env("CAH_ENGINE_D2"));
+  ASSERT_NO_THROW(deliver_image(d2, worker_image(), say));
+  const fs::path dir = scratch("concurrent");
+  const RuntimeContents contents = small_runtime(dir);
+  std::vector<std::future<Delivery>> deliveries;
+  deliveries.reserve(2);
+  for (int i = 0; i < 2; ++i) {
+    deliveries.push_back(std::async(
+        std::launch::async, [&] { return deliver_runtime(d2, worker_image(), contents, say); }));
+  }
+  int sent = 0;
+  for (auto& delivery : deliveries) {
+    Delivery done;
+    ASSERT_NO_THROW(done = delivery.get());
+    sent += done.sent ? 1 : 0;
+  }
+  EXPECT_GE(sent, 1);
+  EXPECT_FALSE(deliver_runtime(d2, worker_image(), contents, say).sent);
+  run(with(docker_cli(d2), {"volume", "rm", runtime_volume_name(contents)}));
   fs::remove_all(dir);
 }
 
