@@ -437,6 +437,7 @@ int run(const RunOptions& options) {
     }
   }
   std::vector<queue::Engine> scheduled;
+  scheduled.reserve(engines.size());
   for (const RunEngine& engine : engines) {
     scheduled.push_back({.name = engine.spec.name(),
                          .sandbox = engine.sandbox.get(),

@@ -97,7 +97,7 @@ Scheduler::Scheduler(SchedulerOptions options, std::vector<Engine> engines,
   }
 }
 
-Scheduler::Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox,
+Scheduler::Scheduler(const SchedulerOptions& options, const sandbox::Sandbox& sandbox,
                      prepare::Preparer& preparer, store::Store& store, Progress& progress)
     : Scheduler(options,
                 {Engine{.sandbox = &sandbox, .workers = std::max<size_t>(options.workers, 1)}},

@@ -126,8 +126,8 @@ class Scheduler {
   Scheduler(SchedulerOptions options, std::vector<Engine> engines, prepare::Preparer& preparer,
             store::Store& store, Progress& progress);
   /// One engine, "local", with options.workers workers.
-  Scheduler(SchedulerOptions options, const sandbox::Sandbox& sandbox, prepare::Preparer& preparer,
-            store::Store& store, Progress& progress);
+  Scheduler(const SchedulerOptions& options, const sandbox::Sandbox& sandbox,
+            prepare::Preparer& preparer, store::Store& store, Progress& progress);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
