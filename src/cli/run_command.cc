@@ -255,8 +255,11 @@ std::vector<RunEngine> ready_engines(const RunOptions& options, const sandbox::D
     const std::string name = spec.name();
     const sandbox::EngineInfo info = sandbox::probe_engine(spec);
     if (!info.reachable) {
-      throw sandbox::SandboxError("engine " + name + " cannot be reached: " + info.error +
-                                  " (check with `crater-at-home engines`)");
+      throw sandbox::SandboxError(
+          "engine " + name + " cannot be reached: " + info.error +
+          (spec.local() ? "; start dockerd (scripts/start-docker), or point DOCKER_HOST at an "
+                          "engine"
+                        : " (check with `crater-at-home engines`)"));
     }
     if (!spec.local() && sandbox::is_host_image(options.image)) {
       throw sandbox::SandboxError("engine " + name +
