@@ -3,6 +3,8 @@
 // for real engines, the local one and those scripts/start-engines starts
 // (docker).
 
+#include "testing/engines.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -22,22 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
-
-/// Whether start-engines' `name` is missing from the environment: then the
-/// test fails (a docker-tier test does not skip what it needs), unless
-/// CAH_ALLOW_NO_ENGINES=1 lets it skip.
-bool engine_missing(const char* name) {
-  if (!env(name).empty()) return false;
-  if (env("CAH_ALLOW_NO_ENGINES") != "1") {
-    ADD_FAILURE() << name << " is not set: eval \"$(scripts/start-engines)\" first, or set "
-                  << "CAH_ALLOW_NO_ENGINES=1 to skip the tests that need those engines";
-  }
-  return true;
-}
+using testing_engines::engine_missing;
+using testing_engines::env;
 
 class Engines : public ::testing::Test {
  protected:

@@ -21,6 +21,7 @@
 #include "sandbox/child_process.h"
 #include "sandbox/docker_sandbox.h"
 #include "sandbox/engine_delivery.h"
+#include "testing/engines.h"
 
 namespace sandbox {
 namespace {
@@ -31,22 +32,8 @@ using ::testing::StartsWith;
 
 constexpr std::chrono::seconds kTimeout{120};
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
-
-/// Whether start-engines' `name` is missing from the environment: then the
-/// test fails (a docker-tier test does not skip what it needs), unless
-/// CAH_ALLOW_NO_ENGINES=1 lets it skip.
-bool engine_missing(const char* name) {
-  if (!env(name).empty()) return false;
-  if (env("CAH_ALLOW_NO_ENGINES") != "1") {
-    ADD_FAILURE() << name << " is not set: eval \"$(scripts/start-engines)\" first, or set "
-                  << "CAH_ALLOW_NO_ENGINES=1 to skip the tests that need those engines";
-  }
-  return true;
-}
+using testing_engines::engine_missing;
+using testing_engines::env;
 
 std::string worker_image() {
   const std::string image = env("CAH_TEST_IMAGE");

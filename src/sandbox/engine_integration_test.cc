@@ -9,28 +9,15 @@
 #include <string>
 
 #include "sandbox/engine.h"
+#include "testing/engines.h"
 
 namespace sandbox {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
-
-/// Whether start-engines' `name` is missing from the environment: then the
-/// test fails (a docker-tier test does not skip what it needs), unless
-/// CAH_ALLOW_NO_ENGINES=1 lets it skip.
-bool engine_missing(const char* name) {
-  if (!env(name).empty()) return false;
-  if (env("CAH_ALLOW_NO_ENGINES") != "1") {
-    ADD_FAILURE() << name << " is not set: eval \"$(scripts/start-engines)\" first, or set "
-                  << "CAH_ALLOW_NO_ENGINES=1 to skip the tests that need those engines";
-  }
-  return true;
-}
+using testing_engines::engine_missing;
+using testing_engines::env;
 
 void expect_usable(const EngineInfo& info) {
   EXPECT_TRUE(info.reachable) << info.error;
