@@ -534,8 +534,17 @@ void Scheduler::engine_lost(EngineState& engine, const std::string& why) {
                       fmt::format("engine {} still lost ({}); retrying in {} s", engine.engine.name,
                                   why, retry.count()));
   }
+  const bool was_up = engine.state == EngineState::State::kUp;
   engine.state = EngineState::State::kLost;
   engine.lost_why = why;
+  const bool all_lost = std::all_of(engines_.begin(), engines_.end(), [](const auto& other) {
+    return other->state == EngineState::State::kLost;
+  });
+  if (was_up && all_lost && !options_.stop_without_engines) {
+    progress_.message(spdlog::level::err,
+                      "every engine is lost: waiting for one to answer again (Ctrl-C stops; "
+                      "--stop-without-engines ends the run instead)");
+  }
   engine.next_probe = SteadyClock::now() + engine.backoff;
   engine.backoff = std::min(engine.backoff * 2, options_.engine_retry_max);
   // Re-sort: crates returned from several slots keep the plan's order.

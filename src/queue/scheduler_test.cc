@@ -711,6 +711,7 @@ TEST_F(SchedulerTest, WithEveryEngineLostTheRunWaitsForOneToComeBack) {
   EXPECT_GE(std::chrono::steady_clock::now() - started, milliseconds(300));
   EXPECT_EQ(result.counts.at(Outcome::kPassed), list.size());
   EXPECT_EQ(record("crate2")->attempts, 1u);
+  EXPECT_NE(progress_text().find("every engine is lost: waiting for one"), std::string::npos);
 }
 
 TEST_F(SchedulerTest, WithEveryEngineLostTheRunStopsWhenToldToKeepingWhatWasDone) {
