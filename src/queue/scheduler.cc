@@ -127,7 +127,10 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
       slots_.push_back(std::move(slot));
     }
   }
-  if (slots_.empty()) throw sandbox::SandboxError("no engine has workers");
+  if (slots_.empty()) {
+    if (crates.empty()) return result_;  // nothing to run, no engine needed
+    throw sandbox::SandboxError("no engine has workers");
+  }
   fs::create_directories(options_.inbox);
 
   try {

@@ -654,6 +654,13 @@ TEST_F(SchedulerTest, ACrateWhoseFilesCannotBeSentIsOurErrorAndTheWorkerGoesOn) 
   EXPECT_EQ(result.counts.at(Outcome::kError), 1u);
 }
 
+TEST_F(SchedulerTest, NothingToRunNeedsNoEngine) {
+  const SchedulerResult result = run_on({}, options(1), {});
+  EXPECT_TRUE(result.counts.empty());
+  EXPECT_FALSE(result.interrupted);
+  EXPECT_THROW(run_on(plan_of(names(1)), options(1), {}), sandbox::SandboxError);
+}
+
 TEST_F(SchedulerTest, ALostEngineGivesItsCratesBackWithoutCountingAnAttemptAndRejoins) {
   FakeSandbox other;
   const auto list = names(16);
