@@ -108,6 +108,21 @@ Check one_of(std::vector<std::string> names) {
   };
 }
 
+/// A run's name is the first part of its store keys: one path segment.
+Check run_name(const std::string& what) {
+  return [=](const std::string& text) -> std::string {
+    const bool control = std::any_of(text.begin(), text.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (text.empty() || text == "." || text == ".." || text.find('/') != std::string::npos ||
+        control) {
+      return quoted(text) + " is not allowed; allowed: " + what +
+             ", one path segment (no '/', not '.' or '..', no control characters)";
+    }
+    return {};
+  };
+}
+
 Check regular_file() {
   return [](const std::string& text) -> std::string {
     std::error_code error;
@@ -144,8 +159,8 @@ const std::vector<Rule>& rules() {
       {"--seed", [] { return whole_number(0, UINT64_MAX, ""); }},
       {"--crate-list", [] { return regular_file(); }},
       {"--port", [] { return whole_number(0, 65535, "0: any free port"); }},
-      {"--tool", [] { return non_empty("a tool's name from tools.toml"); }},
-      {"--name", [] { return non_empty("the run's name, under which its results are stored"); }},
+      {"--tool", [] { return run_name("a tool's name from tools.toml"); }},
+      {"--name", [] { return run_name("the run's name, under which its results are stored"); }},
       {"--tools", [] { return regular_file(); }},
       {"--registry", [] { return non_empty("crates-io, or the path of a local registry"); }},
       {"--db-dump", [] { return non_empty("a file or a URL"); }},

@@ -2,7 +2,7 @@
 // binary reads it: check_config_file, then CLI11 with every command's
 // options, the toml++ reader and the option_checks table, once for each
 // command the file has a section for (no command runs: callbacks are
-// cleared). Besides crashes, hangs and sanitizer reports it checks:
+// stopped before). Besides crashes, hangs and sanitizer reports it checks:
 // - only refusals come out: CLI11's ParseError or check_config_file's
 //   std::runtime_error, never another exception (they would reach the
 //   user as "error: stoi");
@@ -37,10 +37,25 @@ namespace fs = std::filesystem;
   std::abort();
 }
 
-/// The app the binary builds, with no command's work behind it.
-void build(CLI::App& app, int& exit_status) {
-  cli::add_commands(app, exit_status);
-  for (CLI::App* command : app.get_subcommands({})) command->callback(std::function<void()>());
+/// Thrown once CLI11 has read and checked everything, before any command
+/// runs.
+struct Parsed {};
+
+/// The app the binary builds, stopped before the commands' callbacks (which
+/// also keep each command's option storage alive: they cannot be cleared).
+class ParseOnly final : public CLI::App {
+ public:
+  ParseOnly() { cli::add_commands(*this, exit_status_); }
+
+ private:
+  void pre_callback() override { throw Parsed{}; }
+  int exit_status_ = 0;
+};
+
+/// Built once; CLI11 clears what a parse left before the next.
+CLI::App& app() {
+  static ParseOnly* const built = new ParseOnly;  // lives as long as the fuzzer
+  return *built;
 }
 
 /// What the TOML value should give an option, as check_config_file and the
@@ -67,18 +82,31 @@ std::optional<std::vector<std::string>> expected_inputs(const toml::node& value)
   return inputs;
 }
 
+/// Sections parsed whole and compared; printed at exit, so that a run
+/// that never got past CLI11 shows.
+size_t sections_checked = 0;
+const bool report_at_exit = [] {
+  std::atexit(
+      [] { std::fprintf(stderr, "options_file_fuzz: %zu sections compared\n", sections_checked); });
+  return true;
+}();
+
 void check_section(const fs::path& file, const std::string& section, const toml::table& keys) {
-  CLI::App app;
-  int exit_status = 0;
-  build(app, exit_status);
-  std::vector<std::string> args = {section, "--config", file.string()};
+  std::vector<std::string> args = {"--config", file.string(), section};
   std::reverse(args.begin(), args.end());  // CLI11 takes them last first
   try {
-    app.parse(args);
-  } catch (const CLI::ParseError&) {
-    return;  // refused (a bad value, a required option missing): fine
+    app().parse(args);
+    fail("CLI11 parsed without calling back");
+  } catch (const Parsed&) {
+  } catch (const CLI::ParseError& e) {
+    // Refused (a bad value, a required option missing): fine.
+    if (std::getenv("OPTIONS_FILE_FUZZ_DEBUG") != nullptr) {
+      std::fprintf(stderr, "[%s] refused: %s\n", section.c_str(), e.what());
+    }
+    return;
   }
-  CLI::App* command = app.get_subcommand(section);
+  CLI::App* command = app().get_subcommand(section);
+  ++sections_checked;
   for (const auto& [key, value] : keys) {
     std::string name(key.str());
     for (char& c : name) c = c == '_' ? '-' : c;
@@ -106,11 +134,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
-  CLI::App app;
-  int exit_status = 0;
-  build(app, exit_status);
   try {
-    cli::check_config_file(file, app);
+    cli::check_config_file(file, app());
   } catch (const std::runtime_error&) {
     return 0;  // refused, naming the file and line
   } catch (const std::exception& e) {

@@ -82,7 +82,7 @@ const std::vector<std::string> kText = {""};
 /// an empty list. An option missing here fails the test: add its range.
 const std::map<std::string, std::vector<std::string>> kBadValues = {
     {"--jobs", kCount},
-    {"--name", {""}},
+    {"--name", {"", "..", "a/b", "../x"}},
     {"--prepare-jobs", kCount},
     {"--pids-limit", {"-1", "0", "15", "4194305", "abc", ""}},
     {"--memory-limit-gb", kPositiveReal},
@@ -96,7 +96,7 @@ const std::map<std::string, std::vector<std::string>> kBadValues = {
     {"--seed", {"-1", "1.5", "abc", "", "99999999999999999999"}},
     {"--crate-list", kFile},
     {"--tools", kFile},
-    {"--tool", kText},
+    {"--tool", {"", ".", "../miri"}},
     {"--registry", kText},
     {"--db-dump", kText},
     {"--store", kText},

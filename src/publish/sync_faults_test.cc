@@ -182,7 +182,7 @@ class SyncFaults : public ::testing::TestWithParam<Case> {
         std::ofstream(path, std::ios::binary) << good.substr(0, good.size() / 2);
         break;
       case Fault::kGarbage:
-        std::ofstream(path, std::ios::binary) << std::string("\x89\xff\x00\x1f\xfe garbage", 14);
+        std::ofstream(path, std::ios::binary) << std::string("\x89\xff\x00\x1f\xfe garbage", 13);
         break;
       case Fault::kEmpty:
         std::ofstream(path, std::ios::binary).flush();

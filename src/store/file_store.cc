@@ -200,6 +200,10 @@ std::optional<ObjectInfo> FileStore::head(std::string_view key) {
 }
 
 std::vector<ObjectInfo> FileStore::list(std::string_view prefix) {
+  // A prefix is a key's beginning: "T/../" must not list beside the root.
+  if (const std::string_view folder = prefix.substr(0, prefix.rfind('/') + 1); !folder.empty()) {
+    check_key(folder.substr(0, folder.size() - 1));
+  }
   std::vector<ObjectInfo> objects;
   for_each_file(root_, prefix, [&](const fs::directory_entry& file, const std::string& key) {
     if (key.find(kTemporaryMarker) != std::string::npos) return;

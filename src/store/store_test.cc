@@ -562,6 +562,9 @@ TEST(FileStore, AFolderWhereAnObjectShouldBeIsNoObjectAndCannotBeRead) {
   EXPECT_TRUE(store->list("t/results/").empty());
   EXPECT_THROW(store->get("t/results/a/1.0.0.json"), StoreError);
   EXPECT_THROW(store->read("t/results/a/1.0.0.json", [](std::string_view) {}), StoreError);
+  // Nor does a listing leave the root.
+  EXPECT_THROW(store->list("../"), StoreError);
+  EXPECT_THROW(store->list("t/../../results/"), StoreError);
   fs::remove_all(root);
 }
 
