@@ -325,8 +325,8 @@ std::vector<CLI::ConfigItem> TomlConfig::from_config(std::istream& input) const 
     }
     for (const auto& [key, value] : *options) {
       // [[run.engine]] tables are read by config_engines(), not by CLI11.
-      if (normalized(std::string(key.str())) == "engine" &&
-          takes_engine_tables(section.str()) && value.is_array_of_tables()) {
+      if (normalized(std::string(key.str())) == "engine" && takes_engine_tables(section.str()) &&
+          value.is_array_of_tables()) {
         continue;
       }
       auto inputs = inputs_of(value);
