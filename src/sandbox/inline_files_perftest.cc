@@ -99,9 +99,9 @@ int main(int argc, char** argv) {
   fs::create_directories(root / "cache" / "packages");
   const char* registry = std::getenv("REGISTRY");
   const char* dl = std::getenv("DL");
-  sandbox::DockerSandbox bind(options("cah-bench-bind", {{staging, "/crates"},
-                                                          {root / "cache" / "packages", "/deps"},
-                                                          {kRegistry, "/registry"}}));
+  sandbox::DockerSandbox bind(options(
+      "cah-bench-bind",
+      {{staging, "/crates"}, {root / "cache" / "packages", "/deps"}, {kRegistry, "/registry"}}));
   sandbox::DockerSandbox remote(options("cah-bench-inline", {}));
   bind.check();
   remote.check();
