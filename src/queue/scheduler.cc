@@ -159,12 +159,19 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
 
       std::vector<pollfd> fds;
       if (options_.stop_fd >= 0) fds.push_back({options_.stop_fd, POLLIN, 0});
-      for (const auto& slot : slots_) {
+      // Each slot's fds are fds[first[i], first[i + 1]): after the poll only
+      // the workers with something ready are read (500 workers would
+      // otherwise cost 1,000 reads per wake-up).
+      std::vector<size_t> first(slots_.size() + 1, fds.size());
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        first[i] = fds.size();
+        const auto& slot = slots_[i];
         if (!slot->worker) continue;
         for (const int fd : slot->worker->output_fds()) fds.push_back({fd, POLLIN, 0});
         // A job's attachment goes out as the worker takes it.
         if (const int fd = slot->worker->input_fd(); fd >= 0) fds.push_back({fd, POLLOUT, 0});
       }
+      first[slots_.size()] = fds.size();
       for (const int fd : preparer_.fds()) fds.push_back({fd, POLLIN, 0});
       for (const auto& engine : engines_) {
         if (!engine->probe) continue;
@@ -181,15 +188,19 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
         stop_all(true);
         return result_;
       }
-      for (auto& slot : slots_) {
-        if (slot->worker) {
-          if (slot->worker->input_fd() >= 0) slot->worker->write_available();
-          slot->worker->read_available();
-          for (const std::string& warning : slot->worker->take_warnings()) {
-            progress_.message(spdlog::level::warn, slot->worker->name() + ": " + warning);
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        Slot& slot = *slots_[i];
+        const bool ready = std::any_of(fds.begin() + static_cast<ptrdiff_t>(first[i]),
+                                       fds.begin() + static_cast<ptrdiff_t>(first[i + 1]),
+                                       [](const pollfd& p) { return p.revents != 0; });
+        if (slot.worker && ready) {
+          if (slot.worker->input_fd() >= 0) slot.worker->write_available();
+          slot.worker->read_available();
+          for (const std::string& warning : slot.worker->take_warnings()) {
+            progress_.message(spdlog::level::warn, slot.worker->name() + ": " + warning);
           }
         }
-        settle(*slot);
+        settle(slot);
       }
       read_probes();
       report_engines();

@@ -16,7 +16,6 @@
 // every worker had its first job) can be told apart.
 
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
 
   int64_t result_sent = -1;
   std::vector<agent::Job> jobs;
-  agent::FrameReader reader(agent::Direction::kToAgent, [&jobs](agent::Frame frame) {
+  agent::FrameReader reader(agent::Direction::kToAgent, [&jobs](const agent::Frame& frame) {
     jobs.push_back(agent::parse_job(frame.payload));
   });
   char buffer[65536];
