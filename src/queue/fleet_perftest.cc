@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       .inbox = fs::temp_directory_path() / ("cah-fleet-inbox-" + std::to_string(getpid())),
   };
   options.store_writes.threads = std::stoul(args["--writers"]);
-  queue::Scheduler scheduler(std::move(options), sandbox, preparer, *store, progress);
+  queue::Scheduler scheduler(options, sandbox, preparer, *store, progress);
 
   rusage before{};
   getrusage(RUSAGE_SELF, &before);

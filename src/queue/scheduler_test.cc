@@ -187,7 +187,7 @@ class SchedulerTest : public ::testing::Test {
     };
   }
 
-  SchedulerResult run(const std::vector<catalogue::Crate>& plan, SchedulerOptions options) {
+  SchedulerResult run(const std::vector<catalogue::Crate>& plan, const SchedulerOptions& options) {
     progress_ = std::make_unique<Progress>(ProgressOptions{
         .out = progress_out_,
         .terminal = true,
@@ -195,7 +195,7 @@ class SchedulerTest : public ::testing::Test {
         .workers = options.workers,
         .total = plan.size(),
     });
-    Scheduler scheduler(std::move(options), sandbox_, *preparer_, *store_, *progress_);
+    Scheduler scheduler(options, sandbox_, *preparer_, *store_, *progress_);
     return scheduler.run(plan);
   }
 
@@ -550,7 +550,7 @@ TEST_F(SchedulerTest, UpkeepSeesThePackagesOfEveryCrateNotDone) {
   SchedulerOptions opts = options(1);
   opts.upkeep_every = 2;
   opts.upkeep = [&calls](const std::set<std::string>& in_use) { calls.push_back(in_use); };
-  run(crates({"a", "b", "c", "d"}), std::move(opts));
+  run(crates({"a", "b", "c", "d"}), opts);
   ASSERT_EQ(calls.size(), 2u);
   // When the second crate was prepared, a ran and b waited for the worker.
   EXPECT_TRUE(calls[0].contains("a-1.0.0")) << calls[0].size();
@@ -576,12 +576,14 @@ namespace {
 
 std::vector<std::string> names(size_t count) {
   std::vector<std::string> list;
+  list.reserve(count);
   for (size_t i = 0; i < count; ++i) list.push_back("crate" + std::to_string(i));
   return list;
 }
 
 std::vector<catalogue::Crate> plan_of(const std::vector<std::string>& list) {
   std::vector<catalogue::Crate> plan;
+  plan.reserve(list.size());
   for (const std::string& name : list) plan.push_back({.name = name, .version = "1.0.0"});
   return plan;
 }
