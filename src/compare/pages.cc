@@ -1,9 +1,8 @@
 #include "compare/pages.h"
 
-#include <cstdio>
-
 #include "report/escape.h"
 #include "report/theme.h"
+#include "report/units.h"
 
 namespace compare {
 namespace {
@@ -35,18 +34,6 @@ constexpr std::string_view kCrateScript = R"(<script>
 })();
 </script>
 )";
-
-std::string downloads_text(uint64_t downloads) {
-  char text[32];
-  if (downloads >= 1'000'000) {
-    std::snprintf(text, sizeof text, "%.1fM", static_cast<double>(downloads) / 1e6);
-  } else if (downloads >= 1'000) {
-    std::snprintf(text, sizeof text, "%.1fk", static_cast<double>(downloads) / 1e3);
-  } else {
-    std::snprintf(text, sizeof text, "%llu", static_cast<unsigned long long>(downloads));
-  }
-  return text;
-}
 
 /// From a page `depth` folders below the store's root to a crate's log page.
 std::string log_href(int depth, std::string_view run, const Comparison& c) {
@@ -163,7 +150,7 @@ std::string index_page(const Run& a, const Run& b,
       html += "<tr class=\"crate\" data-crate=\"" + escape_html(c->crate) + "\"><td><a href=\"" +
               crate_page_href(*c) + "\">" + escape_html(c->crate) + " <span class=\"dim\">" +
               escape_html(c->version) + "</span></a></td>";
-      html += "<td class=\"n\">" + downloads_text(c->downloads) + "</td>";
+      html += "<td class=\"n\">" + report::downloads_text(c->downloads) + "</td>";
       html += "<td>" + side_html(c->a) + retries_html(c->retries_a) + "</td><td class=\"b\">" +
               side_html(c->b) + retries_html(c->retries_b) + "</td>";
       html += "<td class=\"links\"><a href=\"" + log_href(2, a.name, *c) + "\">A log</a>";
