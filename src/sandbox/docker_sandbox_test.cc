@@ -46,6 +46,18 @@ std::vector<std::string> values_of(const std::vector<std::string>& argv, const s
   return values;
 }
 
+/// The limits every worker has, on any engine: worker 5 of options() (4
+/// CPUs, 2 GiB, 256 pids).
+void expect_limits_of_worker_5(const std::vector<std::string>& argv) {
+  EXPECT_THAT(argv, Contains("--read-only"));
+  EXPECT_EQ(value_of(argv, "--network"), "none");
+  EXPECT_EQ(value_of(argv, "--cpuset-cpus"), "1");  // 5 mod 4
+  EXPECT_EQ(value_of(argv, "--memory"), "2147483648");
+  EXPECT_EQ(value_of(argv, "--memory-swap"), "2147483648");
+  EXPECT_EQ(value_of(argv, "--pids-limit"), "256");
+  EXPECT_EQ(value_of(argv, "--security-opt"), "no-new-privileges");
+}
+
 TEST(DockerSandbox, StartsALongLivedContainerFedOnStdin) {
   const std::vector<std::string> argv = DockerSandbox(options()).run_command(5);
   ASSERT_GE(argv.size(), 4u);
@@ -65,13 +77,7 @@ TEST(DockerSandbox, StartsALongLivedContainerFedOnStdin) {
 
 TEST(DockerSandbox, LimitsTheContainer) {
   const std::vector<std::string> argv = DockerSandbox(options()).run_command(5);
-  EXPECT_THAT(argv, Contains("--read-only"));
-  EXPECT_EQ(value_of(argv, "--network"), "none");
-  EXPECT_EQ(value_of(argv, "--cpuset-cpus"), "1");  // 5 mod 4
-  EXPECT_EQ(value_of(argv, "--memory"), "2147483648");
-  EXPECT_EQ(value_of(argv, "--memory-swap"), "2147483648");
-  EXPECT_EQ(value_of(argv, "--pids-limit"), "256");
-  EXPECT_EQ(value_of(argv, "--security-opt"), "no-new-privileges");
+  expect_limits_of_worker_5(argv);
   EXPECT_EQ(values_of(argv, "--tmpfs"),
             (std::vector<std::string>{"/tmp:exec,mode=1777", "/root/.cache:exec"}));
   EXPECT_EQ(values_of(argv, "-v"), (std::vector<std::string>{"/build", "/cargo"}));
@@ -182,13 +188,7 @@ TEST(DockerSandbox, ARemoteWorkerMountsOnlyTheRuntimeVolume) {
   ASSERT_NE(image, argv.end());
   EXPECT_EQ(*(image + 1), "/opt/crater-at-home-runtime/agent");
   // The same guarantees as on the local engine.
-  EXPECT_THAT(argv, Contains("--read-only"));
-  EXPECT_EQ(value_of(argv, "--network"), "none");
-  EXPECT_EQ(value_of(argv, "--cpuset-cpus"), "1");  // 5 mod 4
-  EXPECT_EQ(value_of(argv, "--memory"), "2147483648");
-  EXPECT_EQ(value_of(argv, "--memory-swap"), "2147483648");
-  EXPECT_EQ(value_of(argv, "--pids-limit"), "256");
-  EXPECT_EQ(value_of(argv, "--security-opt"), "no-new-privileges");
+  expect_limits_of_worker_5(argv);
 }
 
 TEST(DockerSandbox, ARemoteWorkerOfUnknownCpusGetsOneCpusTime) {
