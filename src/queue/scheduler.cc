@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <iterator>
 #include <optional>
 #include <system_error>
 
@@ -113,6 +114,7 @@ SchedulerResult Scheduler::run(const std::vector<catalogue::Crate>& crates) {
   plan_order_.clear();
   for (size_t i = 0; i < crates.size(); ++i) plan_order_.emplace(folder_of(crates[i]), i);
   slots_.clear();
+  engines_reported_ = {};
   for (auto& engine : engines_) {
     engine->state = EngineState::State::kUp;
     engine->probe.reset();
@@ -519,58 +521,58 @@ void Scheduler::probe_finished(EngineState& engine, bool answered, const std::st
 
 void Scheduler::engine_lost(EngineState& engine, const std::string& why) {
   const auto retry = std::chrono::duration_cast<std::chrono::seconds>(engine.backoff);
-  if (engine.state == EngineState::State::kUp) {
-    ++engine.stats.losses;
-    size_t returned = 0;
-    for (auto& slot : slots_) {
-      if (slot->engine != &engine) continue;
-      slot->lost_why.reset();
-      if (slot->worker) slot->worker->stop();
-      slot->worker.reset();
-      slot->failed_starts = 0;
-      if (!slot->job) continue;
-      // Not the crate's attempt: it goes back to the front of the queue.
-      InFlight& flight = *slot->job;
-      --flight.pending.attempts;
-      progress_.requeued(slot->id, flight.pending.crate().name, flight.pending.crate().version,
-                         "engine " + engine.engine.name + " lost");
-      flight.log->abort();
-      ready_.insert(ready_.begin(), std::move(flight.pending));
-      slot->job.reset();
-      ++returned;
-    }
-    progress_.message(spdlog::level::err,
-                      fmt::format("engine {} lost ({}); {} crates back in the queue; retrying "
-                                  "in {} s",
-                                  engine.engine.name, why, returned, retry.count()));
-  } else {
-    progress_.message(spdlog::level::debug,
-                      fmt::format("engine {} still lost ({}); retrying in {} s", engine.engine.name,
-                                  why, retry.count()));
-  }
   const bool was_up = engine.state == EngineState::State::kUp;
   engine.state = EngineState::State::kLost;
   engine.lost_why = why;
-  const bool all_lost = std::all_of(engines_.begin(), engines_.end(), [](const auto& other) {
-    return other->state == EngineState::State::kLost;
-  });
-  if (was_up && all_lost && !options_.stop_without_engines) {
+  engine.next_probe = SteadyClock::now() + engine.backoff;
+  engine.backoff = std::min(engine.backoff * 2, options_.engine_retry_max);
+  if (!was_up) {
+    progress_.message(spdlog::level::debug,
+                      fmt::format("engine {} still lost ({}); retrying in {} s", engine.engine.name,
+                                  why, retry.count()));
+    return;
+  }
+  ++engine.stats.losses;
+  std::vector<Pending> returned;
+  for (auto& slot : slots_) {
+    if (slot->engine != &engine) continue;
+    slot->lost_why.reset();
+    if (slot->worker) slot->worker->stop();
+    slot->worker.reset();
+    slot->failed_starts = 0;
+    if (!slot->job) continue;
+    // Not the crate's attempt.
+    InFlight& flight = *slot->job;
+    --flight.pending.attempts;
+    progress_.requeued(slot->id, flight.pending.crate().name, flight.pending.crate().version,
+                       "engine " + engine.engine.name + " lost");
+    flight.log->abort();
+    returned.push_back(std::move(flight.pending));
+    slot->job.reset();
+  }
+  progress_.message(spdlog::level::err,
+                    fmt::format("engine {} lost ({}); {} crates back in the queue; retrying "
+                                "in {} s",
+                                engine.engine.name, why, returned.size(), retry.count()));
+  // Back to the front of the queue, in the plan's order among themselves.
+  std::sort(returned.begin(), returned.end(),
+            [](const Pending& a, const Pending& b) { return a.order < b.order; });
+  ready_.insert(ready_.begin(), std::make_move_iterator(returned.begin()),
+                std::make_move_iterator(returned.end()));
+  if (every_engine_lost() && !options_.stop_without_engines) {
     progress_.message(spdlog::level::err,
                       "every engine is lost: waiting for one to answer again (Ctrl-C stops; "
                       "--stop-without-engines ends the run instead)");
   }
-  engine.next_probe = SteadyClock::now() + engine.backoff;
-  engine.backoff = std::min(engine.backoff * 2, options_.engine_retry_max);
-  // Re-sort: crates returned from several slots keep the plan's order.
-  std::stable_sort(ready_.begin(), ready_.end(),
-                   [](const Pending& a, const Pending& b) { return a.order < b.order; });
+}
+
+bool Scheduler::every_engine_lost() const {
+  return std::all_of(engines_.begin(), engines_.end(),
+                     [](const auto& engine) { return engine->state == EngineState::State::kLost; });
 }
 
 bool Scheduler::waiting_for_engines() {
-  const bool all_lost = std::all_of(engines_.begin(), engines_.end(), [](const auto& engine) {
-    return engine->state == EngineState::State::kLost;
-  });
-  if (!all_lost) return false;
+  if (!every_engine_lost()) return false;
   if (options_.stop_without_engines) {
     throw sandbox::SandboxError("every engine is lost, and the run was told to stop then (last: " +
                                 engines_.back()->lost_why + ")");
@@ -578,7 +580,12 @@ bool Scheduler::waiting_for_engines() {
   return true;
 }
 
-void Scheduler::report_engines() {
+void Scheduler::report_engines(bool now) {
+  // Progress shows them at most once a second: no need to count every
+  // engine's busy workers on every wake-up of a loop of 500 workers.
+  const auto time = SteadyClock::now();
+  if (!now && time - engines_reported_ < std::chrono::seconds(1)) return;
+  engines_reported_ = time;
   std::vector<EngineStatus> statuses;
   for (const auto& engine : engines_) {
     EngineStatus status{.name = engine->engine.name,
@@ -662,6 +669,7 @@ void Scheduler::stop_all(bool interrupted) {
   }
   for (const Pending& pending : ready_) prepare::remove_staged(pending.prepared);
   ready_.clear();
+  report_engines(true);  // the summary's counts, final
   result_.engines.clear();
   for (auto& engine : engines_) {
     if (engine->probe) {

@@ -163,9 +163,11 @@ class Scheduler {
   void read_probes();
   void probe_finished(EngineState& engine, bool answered, const std::string& why);
   void engine_lost(EngineState& engine, const std::string& why);
+  bool every_engine_lost() const;
   /// Every engine lost and none being asked: wait, or stop if told to.
   bool waiting_for_engines();
-  void report_engines();
+  /// Each engine's state to progress, at most once a second unless `now`.
+  void report_engines(bool now = false);
   void note(Slot& slot, const std::string& text);
   void stop_all(bool interrupted);
   int poll_timeout_ms() const;
@@ -175,6 +177,7 @@ class Scheduler {
   store::Store& store_;
   Progress& progress_;
   std::vector<std::unique_ptr<EngineState>> engines_;
+  std::chrono::steady_clock::time_point engines_reported_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<catalogue::Crate> unprepared_;  // taken from the back
   std::vector<Pending> ready_;                // prepared, the earliest in the plan first
