@@ -53,6 +53,17 @@ std::vector<std::string> with(std::vector<std::string> cli,
 
 double megabytes(uint64_t bytes) { return static_cast<double>(bytes) / 1e6; }
 
+/// How a producer | consumer pair failed: " (timed out): docker save exit
+/// status 0; docker load exit status 1: what it said".
+std::string pipe_failure(const PipeOutcome& sent, std::string_view producer,
+                         std::string_view consumer) {
+  return fmt::format("{}: {} {}{}; {} {}{}", sent.timed_out ? " (timed out)" : "", producer,
+                     sent.producer.describe(),
+                     sent.producer_err.empty() ? "" : ": " + trimmed(sent.producer_err), consumer,
+                     sent.consumer.describe(),
+                     sent.consumer_err.empty() ? "" : ": " + trimmed(sent.consumer_err));
+}
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -350,12 +361,8 @@ Delivery deliver_image(const EngineSpec& engine, const std::string& image, const
   delivery.bytes = sent.bytes;
   delivery.seconds = seconds_since(start);
   if (sent.timed_out || !sent.producer.success() || !sent.consumer.success()) {
-    throw SandboxError(fmt::format(
-        "engine {}: sending image {} failed{}: docker save {}{}; docker load {}{}", engine.name(),
-        image, sent.timed_out ? " (timed out)" : "", sent.producer.describe(),
-        sent.producer_err.empty() ? "" : ": " + trimmed(sent.producer_err),
-        sent.consumer.describe(),
-        sent.consumer_err.empty() ? "" : ": " + trimmed(sent.consumer_err)));
+    throw SandboxError(fmt::format("engine {}: sending image {} failed{}", engine.name(), image,
+                                   pipe_failure(sent, "docker save", "docker load")));
   }
   const std::optional<std::string> there = engine_image_id(engine, image, docker);
   if (there != local) {
@@ -496,12 +503,8 @@ Delivery deliver_runtime_attempt(const EngineSpec& engine, const std::string& im
                       volume, sent.consumer.describe()));
       return deliver_runtime_attempt(engine, image, contents, say, docker, attempt + 1);
     }
-    throw SandboxError(fmt::format(
-        "engine {}: filling runtime volume {} failed{}: tar {}{}; docker run {}{}", engine.name(),
-        volume, sent.timed_out ? " (timed out)" : "", sent.producer.describe(),
-        sent.producer_err.empty() ? "" : ": " + trimmed(sent.producer_err),
-        sent.consumer.describe(),
-        sent.consumer_err.empty() ? "" : ": " + trimmed(sent.consumer_err)));
+    throw SandboxError(fmt::format("engine {}: filling runtime volume {} failed{}", engine.name(),
+                                   volume, pipe_failure(sent, "tar", "docker run")));
   }
   delivery.sent = true;
   delivery.seconds = seconds_since(start);
