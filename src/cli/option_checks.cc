@@ -403,16 +403,22 @@ void check_config_file(const fs::path& file, const CLI::App& app) {
         engine_tables(*value.as_array(), name, where);
         continue;
       }
-      bool known = false;
+      const CLI::Option* known = nullptr;
       std::string options;
       for (const CLI::Option* candidate : command->get_options()) {
         if (candidate->get_lnames().empty() || candidate->get_lnames()[0] == "help") continue;
-        known = known || candidate->check_lname(option);
+        if (known == nullptr && candidate->check_lname(option)) known = candidate;
         options += (options.empty() ? "" : ", ") + candidate->get_lnames()[0];
       }
-      if (!known) {
+      if (known == nullptr) {
         throw std::runtime_error(where(value) + ": unknown key '" + std::string(key.str()) +
                                  "' in [" + name + "]; allowed: " + options);
+      }
+      // A flag is on or off. CLI11 would also take "", "-" or a count, each
+      // with its own meaning ("" sets it): refused rather than guessed.
+      if (known->get_expected_max() == 0 && !value.is_boolean()) {
+        throw std::runtime_error(where(value) + ": '" + std::string(key.str()) + "' in [" + name +
+                                 "] is a flag; allowed: true or false");
       }
       if (!inputs_of(value)) {
         throw std::runtime_error(where(value) + ": '" + std::string(key.str()) + "' in [" + name +

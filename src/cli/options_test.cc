@@ -213,6 +213,10 @@ TEST_F(ConfigFile, RefusesBrokenTomlUnknownKeysAndBadValues) {
       {"[crates]\ncrates = { a = 1 }\n", "'crates' in [crates] cannot be a table"},
       {"[crates]\ncrates = 2026-01-01\n", "cannot be a date or time"},
       {"[crates]\ncrates = [[1]]\n", "cannot be an array of arrays or tables"},
+      // CLI11 would take "" as on and "-" or a number as counts.
+      {"[crates]\nrev = \"\"\n", "'rev' in [crates] is a flag; allowed: true or false"},
+      {"[crates]\nrev = 1\n", "'rev' in [crates] is a flag"},
+      {"[crates]\nrev = \"-\"\n", "'rev' in [crates] is a flag"},
   };
   for (const auto& [toml, expected] : cases) {
     const Finished outcome = crates_with(toml);
