@@ -420,6 +420,21 @@ void check_config_file(const fs::path& file, const CLI::App& app) {
         throw std::runtime_error(where(value) + ": '" + std::string(key.str()) + "' in [" + name +
                                  "] is a flag; allowed: true or false");
       }
+      // CLI11 takes a value "[a,b]" of an option that repeats as the list
+      // a, b: a TOML array says that without doubt.
+      const auto bracketed = [](const toml::node& one) {
+        const auto* text = one.as_string();
+        return text != nullptr && text->get().size() >= 2 && text->get().front() == '[' &&
+               text->get().back() == ']';
+      };
+      const auto* array = value.as_array();
+      if (known->get_allow_extra_args() &&
+          (bracketed(value) ||
+           (array != nullptr && std::any_of(array->begin(), array->end(), bracketed)))) {
+        throw std::runtime_error(where(value) + ": '" + std::string(key.str()) + "' in [" + name +
+                                 "] holds the text \"[...]\"; write a list as a TOML array (" +
+                                 std::string(key.str()) + " = [\"a\", \"b\"])");
+      }
       if (!inputs_of(value)) {
         throw std::runtime_error(where(value) + ": '" + std::string(key.str()) + "' in [" + name +
                                  "] cannot be " + std::string(type_name(value)) +

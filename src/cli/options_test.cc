@@ -217,6 +217,9 @@ TEST_F(ConfigFile, RefusesBrokenTomlUnknownKeysAndBadValues) {
       {"[crates]\nrev = \"\"\n", "'rev' in [crates] is a flag; allowed: true or false"},
       {"[crates]\nrev = 1\n", "'rev' in [crates] is a flag"},
       {"[crates]\nrev = \"-\"\n", "'rev' in [crates] is a flag"},
+      // CLI11 would split "[a,b]" of an option that repeats into a and b.
+      {"[run]\nignore = \"[a,b]\"\n", "'ignore' in [run] holds the text \"[...]\"; write a list"},
+      {"[run]\nignore = [\"a\", \"[b]\"]\n", "'ignore' in [run] holds the text \"[...]\""},
   };
   for (const auto& [toml, expected] : cases) {
     const Finished outcome = crates_with(toml);
