@@ -204,13 +204,29 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
                   .diagnosis_version = diagnosis::kDiagnosisVersion};
   bool changed = options.force;
 
+  // A record is read again when it or its raw log changed since the last
+  // sync; the others are taken from the state without a request.
+  const auto unchanged = [&](const std::string& key, const Stamp& result_stamp) {
+    const auto previous = old.entries.find(key);
+    const auto raw = raws.find(key);
+    return !options.force && !versions_changed && previous != old.entries.end() &&
+           previous->second.result == result_stamp &&
+           previous->second.raw == (raw != raws.end() ? raw->second : Stamp{});
+  };
+  std::vector<store::WantedObject> wanted;
+  for (const auto& [key, result_stamp] : results) {
+    if (!unchanged(key, result_stamp)) {
+      wanted.push_back({result::results_prefix(tool) + key + ".json", result_stamp.size});
+    }
+  }
+  store::ReadAhead records(store, std::move(wanted), options.read_ahead);
+
   for (const auto& [key, result_stamp] : results) {
     ++stats.results;
     const auto raw = raws.find(key);
     const Stamp raw_stamp = raw != raws.end() ? raw->second : Stamp{};
     const auto previous = old.entries.find(key);
-    if (!options.force && !versions_changed && previous != old.entries.end() &&
-        previous->second.result == result_stamp && previous->second.raw == raw_stamp) {
+    if (unchanged(key, result_stamp)) {
       state.entries.emplace(key, std::move(previous->second));
       ++stats.unchanged;
       continue;
@@ -220,7 +236,9 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
     std::optional<std::string> text;
     result::Record record;
     try {
-      text = store.get(result_key);
+      const store::ReadAhead::Object object = records.take();
+      // A record bigger than the read-ahead takes is read here.
+      text = object.read ? object.bytes : store.get(result_key);
       if (!text) continue;  // removed since the listing
       record = result::parse_record(*text);
     } catch (const std::exception& e) {
@@ -285,10 +303,12 @@ SyncStats sync_tool(store::Store& store, const SyncOptions& options,
       (changed || !old.archives_complete || !store.head(tool + "/raw.tar.xz"))) {
     bool complete = true;
     report::write_archives(store, tool,
-                           {.unreadable = [&](const std::string& key, const std::string& reason) {
-                             skip(stats, key, "left out of the archives: " + reason);
-                             complete = false;
-                           }});
+                           {.unreadable =
+                                [&](const std::string& key, const std::string& reason) {
+                                  skip(stats, key, "left out of the archives: " + reason);
+                                  complete = false;
+                                },
+                            .read_ahead = options.read_ahead});
     state.archives_complete = complete;
     stats.archives_written = true;
   } else {

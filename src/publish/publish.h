@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "store/read_ahead.h"
 #include "store/store.h"
 
 namespace publish {
@@ -22,6 +23,9 @@ struct SyncOptions {
   bool force = false;
   /// Write T/raw.tar.xz and T/html.tar.xz when something changed.
   bool archives = true;
+  /// How the records, and the logs for the archives, are read ahead of
+  /// their use: a store far away is read several requests at a time.
+  store::ReadAheadOptions read_ahead;
 };
 
 /// An object sync could not use, and why: left out of this sync (the site

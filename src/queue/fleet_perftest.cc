@@ -3,7 +3,7 @@
 //
 //   fleet_perftest run --store URL --crates N --workers W --corpus INDEX
 //                      --speedup F --writers T --waits FILE
-//   fleet_perftest sync --store URL [--archives 0]
+//   fleet_perftest sync --store URL [--archives 0] [--readers R] [--again 1]
 //
 // `run` runs N crates (sim-NNNNNNN 1.0.0) of the tool `miri` from
 // tools.toml; crates are ready at once (a Preparer stand-in, as the
@@ -12,7 +12,10 @@
 // prints one line of `key=value`: crates, wall and CPU seconds of this
 // process (the server; the stand-ins are other processes), its peak RSS.
 // `sync` runs publish::sync_tool over the tool's results and prints its
-// counts.
+// counts. --readers is store::ReadAheadOptions::threads (0: every record
+// and log read one request at a time, as sync read before); --again 1
+// removes the last sync's state first, so that the sync is a first one
+// again (every record read, results.json and the archives written).
 
 #include <sys/resource.h>
 
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "publish/publish.h"
+#include "publish/publish_state.h"
 #include "queue/progress.h"
 #include "queue/ready_preparer.h"
 #include "queue/scheduler.h"
@@ -45,7 +49,7 @@ double cpu_seconds(const rusage& usage) {
 [[noreturn]] void usage() {
   std::cerr << "usage: fleet_perftest run --store URL --crates N --workers W --corpus INDEX "
                "--speedup F --writers T --waits FILE\n"
-               "       fleet_perftest sync --store URL [--archives 0]\n";
+               "       fleet_perftest sync --store URL [--archives 0] [--readers R] [--again 1]\n";
   std::exit(2);
 }
 
@@ -60,9 +64,11 @@ int main(int argc, char** argv) {
   std::unique_ptr<store::Store> store = store::open_store(args["--store"]);
 
   if (mode == "sync") {
+    if (args["--again"] == "1") store->remove(publish::state_key("miri"));
+    publish::SyncOptions options{.tool = "miri", .archives = args["--archives"] != "0"};
+    if (args.contains("--readers")) options.read_ahead.threads = std::stoul(args["--readers"]);
     const auto start = std::chrono::steady_clock::now();
-    const publish::SyncStats stats =
-        publish::sync_tool(*store, {.tool = "miri", .archives = args["--archives"] != "0"}, {});
+    const publish::SyncStats stats = publish::sync_tool(*store, options, {});
     std::printf("sync_seconds=%.2f results=%zu rendered=%zu\n",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                 stats.results, stats.rendered);

@@ -5,8 +5,12 @@
 
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace report {
 
@@ -48,11 +52,13 @@ class TarXzObject {
     if (!committed_) writer_->abort();
   }
 
-  /// Appends `object` from `store` as `name`. The entry's header goes out
+  /// Appends `object` as `name`, its bytes given by `read` (Store::read's
+  /// shape: false when the object is gone). The entry's header goes out
   /// with the first bytes read, so an object that cannot be opened or was
   /// removed leaves no entry. Throws store::StoreError for a read that
   /// failed, after finishing the entry if it had begun.
-  void add(store::Store& store, const store::ObjectInfo& object, const std::string& name) {
+  void add(const store::ObjectInfo& object, const std::string& name,
+           const std::function<bool(const std::function<void(std::string_view)>&)>& read) {
     archive* a = archive_.get();
     bool started = false;
     const auto start = [&] {
@@ -69,7 +75,7 @@ class TarXzObject {
     uint64_t remaining = object.size;
     bool found = false;
     try {
-      found = store.read(object.key, [&](std::string_view chunk) {
+      found = read([&](std::string_view chunk) {
         if (!started) start();
         chunk = chunk.substr(0, remaining);
         while (!chunk.empty()) {
@@ -130,9 +136,22 @@ class TarXzObject {
 void write_archive(store::Store& store, const std::string& prefix, const std::string& key,
                    std::string_view suffix, const ArchiveOptions& options) {
   TarXzObject tar(store, key, options);
-  for (const store::ObjectInfo& object : store.list(prefix)) {
+  const std::vector<store::ObjectInfo> objects = store.list(prefix);
+  std::vector<store::WantedObject> wanted;
+  wanted.reserve(objects.size());
+  for (const store::ObjectInfo& object : objects) wanted.push_back({object.key, object.size});
+  // Small logs come from the read-ahead, big ones stream from the store.
+  store::ReadAhead ahead(store, std::move(wanted), options.read_ahead);
+  for (const store::ObjectInfo& object : objects) {
     try {
-      tar.add(store, object, object.key.substr(prefix.size()) + std::string(suffix));
+      std::optional<store::ReadAhead::Object> taken;
+      tar.add(object, object.key.substr(prefix.size()) + std::string(suffix),
+              [&](const std::function<void(std::string_view)>& sink) {
+                taken = ahead.take();
+                if (!taken->read) return store.read(object.key, sink);
+                if (taken->bytes) sink(*taken->bytes);
+                return taken->bytes.has_value();
+              });
     } catch (const store::StoreError& e) {
       if (!options.unreadable || tar.write_failed()) throw;
       options.unreadable(object.key, e.what());

@@ -3,13 +3,15 @@
 //   T/raw.tar.xz   T/raw/NAME/VERSION  as NAME/VERSION       (terminal bytes)
 //   T/html.tar.xz  T/logs/NAME/VERSION as NAME/VERSION.html  (the pages)
 // Each object streams from the store through libarchive into an
-// ObjectWriter, so memory stays bounded whatever the sizes of the logs.
+// ObjectWriter, so memory stays bounded whatever the sizes of the logs
+// (small ones are read ahead, a bounded window of them).
 
 #include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "store/read_ahead.h"
 #include "store/store.h"
 
 namespace report {
@@ -27,6 +29,9 @@ struct ArchiveOptions {
   /// (cut where it failed, if it failed midway) and reported here with its
   /// key and why, instead of failing the archive.
   std::function<void(const std::string& key, const std::string& reason)> unreadable;
+  /// Logs up to its max_object_bytes are read ahead, several at a time,
+  /// while the one before is compressed; bigger ones stream.
+  store::ReadAheadOptions read_ahead;
 };
 
 /// The content type of the archives, for stores that keep one (S3).

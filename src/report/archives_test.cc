@@ -85,12 +85,17 @@ TEST_F(Archives, HoldEveryLogWithIdenticalBytes) {
   store_->put("miri/results/serde/1.0.0.json", "{}");  // in neither archive
   store_->put("asan/raw/other/1.0.0", "another tool's");
 
-  write_archives(*store_, "miri");
-
   std::map<std::string, std::string> html;
   for (const auto& [name, bytes] : raw) html[name + ".html"] = "<html>" + bytes;
-  EXPECT_EQ(read_whole(root_ / "miri/raw.tar.xz"), raw);
-  EXPECT_EQ(read_whole(root_ / "miri/html.tar.xz"), html);
+  // Read ahead (the 3 MiB log too), one at a time, and with the big log
+  // streamed between logs read ahead: the same archives.
+  for (const store::ReadAheadOptions read_ahead :
+       {store::ReadAheadOptions{}, store::ReadAheadOptions{.threads = 0},
+        store::ReadAheadOptions{.threads = 3, .max_object_bytes = 1024}}) {
+    write_archives(*store_, "miri", {.read_ahead = read_ahead});
+    EXPECT_EQ(read_whole(root_ / "miri/raw.tar.xz"), raw) << read_ahead.threads;
+    EXPECT_EQ(read_whole(root_ / "miri/html.tar.xz"), html) << read_ahead.threads;
+  }
 }
 
 TEST_F(Archives, OfNoLogsAreEmptyButValid) {
