@@ -12,6 +12,7 @@
 #include <array>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -243,61 +244,92 @@ std::vector<sandbox::EngineSpec> engine_specs(const RunOptions& options) {
   return specs;
 }
 
-/// Makes every engine ready: reachable, the image and (for a remote one)
-/// the runtime volume delivered, the worker container starting, and what an
-/// earlier run left removed. Throws naming the engine that is not usable.
+/// Makes one engine ready: reachable, the image and (for a remote one) the
+/// runtime volume delivered, the worker container starting, and what an
+/// earlier run left removed. `index` keeps its containers' names apart from
+/// the other engines'. Throws sandbox::SandboxError naming the engine.
+RunEngine ready_engine(const RunOptions& options, const sandbox::DockerOptions& base,
+                       const std::string& toolchain, const sandbox::EngineSpec& spec, size_t index,
+                       bool several) {
+  const std::string name = spec.name();
+  const sandbox::EngineInfo info = sandbox::probe_engine(spec);
+  if (!info.reachable) {
+    throw sandbox::SandboxError(
+        "engine " + name + " cannot be reached: " + info.error +
+        (spec.local() ? "; start dockerd (scripts/start-docker), or point DOCKER_HOST at an "
+                        "engine"
+                      : " (check with `crater-at-home engines`)"));
+  }
+  // A remote engine has nothing of ours mounted: the image and the
+  // runtime (agent, toolchain) are delivered, each crate's files travel
+  // with its job.
+  std::string runtime;
+  if (!spec.local()) {
+    sandbox::deliver_image(spec, options.image, say);
+    runtime = sandbox::deliver_runtime(
+                  spec, options.image,
+                  {.agent = base.agent.empty() ? sandbox::default_agent_path() : base.agent,
+                   .rustup_home = sandbox::default_rustup_home(),
+                   .cargo_bin = sandbox::default_cargo_bin(),
+                   .toolchains = {toolchain}},
+                  say)
+                  .name;
+  }
+  sandbox::DockerOptions docker = sandbox::options_for_engine(base, spec, info, runtime);
+  // Engines may be one dockerd reached two ways: their containers must
+  // not share names.
+  if (index > 0) docker.name_prefix += "-e" + std::to_string(index);
+  auto engine_sandbox = std::make_unique<sandbox::DockerSandbox>(docker);
+  engine_sandbox->check();
+  if (const size_t stale = engine_sandbox->remove_all(); stale > 0) {
+    say("removed " + std::to_string(stale) + " containers left by an earlier run on " + name);
+  }
+  const size_t workers = spec.jobs.value_or(std::max(1U, info.cpus));
+  if (several || !spec.local()) {
+    say(fmt::format("engine {}: {} workers, Docker {}, {} CPUs, {:.1f} GiB", name, workers,
+                    info.server_version, info.cpus,
+                    static_cast<double>(info.memory_bytes) / (1ULL << 30)));
+  }
+  return {spec, std::move(engine_sandbox), workers};
+}
+
+/// Makes every engine ready (ready_engine). An engine that cannot be made
+/// ready is left out of the run, saying why, as long as another one is
+/// ready: a sweep of days should not wait for one machine that is down.
+/// Throws the first engine's error when none is.
 std::vector<RunEngine> ready_engines(const RunOptions& options, const sandbox::DockerOptions& base,
                                      const std::string& toolchain) {
-  std::vector<RunEngine> engines;
   const std::vector<sandbox::EngineSpec> specs = engine_specs(options);
-  for (size_t i = 0; i < specs.size(); ++i) {
-    const sandbox::EngineSpec& spec = specs[i];
-    const std::string name = spec.name();
-    const sandbox::EngineInfo info = sandbox::probe_engine(spec);
-    if (!info.reachable) {
-      throw sandbox::SandboxError(
-          "engine " + name + " cannot be reached: " + info.error +
-          (spec.local() ? "; start dockerd (scripts/start-docker), or point DOCKER_HOST at an "
-                          "engine"
-                        : " (check with `crater-at-home engines`)"));
-    }
+  for (const sandbox::EngineSpec& spec : specs) {
     if (!spec.local() && sandbox::is_host_image(options.image)) {
-      throw sandbox::SandboxError("engine " + name +
+      throw sandbox::SandboxError("engine " + spec.name() +
                                   ": a `host` image borrows this machine's "
                                   "/usr and cannot run on another engine; use the bookworm "
                                   "image (`crater-at-home image build`)");
     }
-    // A remote engine has nothing of ours mounted: the image and the
-    // runtime (agent, toolchain) are delivered, each crate's files travel
-    // with its job.
-    std::string runtime;
-    if (!spec.local()) {
-      sandbox::deliver_image(spec, options.image, say);
-      runtime = sandbox::deliver_runtime(
-                    spec, options.image,
-                    {.agent = base.agent.empty() ? sandbox::default_agent_path() : base.agent,
-                     .rustup_home = sandbox::default_rustup_home(),
-                     .cargo_bin = sandbox::default_cargo_bin(),
-                     .toolchains = {toolchain}},
-                    say)
-                    .name;
+  }
+  std::vector<RunEngine> engines;
+  std::vector<std::string> left_out;
+  std::exception_ptr first_error;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    try {
+      engines.push_back(ready_engine(options, base, toolchain, specs[i], i, specs.size() > 1));
+    } catch (const sandbox::SandboxError& e) {
+      if (specs.size() == 1) throw;
+      if (!first_error) first_error = std::current_exception();
+      say(std::string("warning: ") + e.what());
+      left_out.push_back(specs[i].name());
     }
-    sandbox::DockerOptions docker = sandbox::options_for_engine(base, spec, info, runtime);
-    // Engines may be one dockerd reached two ways: their containers must
-    // not share names.
-    if (i > 0) docker.name_prefix += "-e" + std::to_string(i);
-    auto engine_sandbox = std::make_unique<sandbox::DockerSandbox>(docker);
-    engine_sandbox->check();
-    if (const size_t stale = engine_sandbox->remove_all(); stale > 0) {
-      say("removed " + std::to_string(stale) + " containers left by an earlier run on " + name);
-    }
-    const size_t workers = spec.jobs.value_or(std::max(1U, info.cpus));
-    if (specs.size() > 1 || !spec.local()) {
-      say(fmt::format("engine {}: {} workers, Docker {}, {} CPUs, {:.1f} GiB", name, workers,
-                      info.server_version, info.cpus,
-                      static_cast<double>(info.memory_bytes) / (1ULL << 30)));
-    }
-    engines.push_back({spec, std::move(engine_sandbox), workers});
+  }
+  if (engines.empty()) std::rethrow_exception(first_error);
+  if (!left_out.empty()) {
+    std::string names;
+    for (const std::string& name : left_out) names += (names.empty() ? "" : ", ") + name;
+    say(fmt::format(
+        "warning: {} of {} engines left out of this run ({}): the run goes on with the "
+        "others; once `crater-at-home engines` shows them usable, run again to add them "
+        "(finished crates are kept)",
+        left_out.size(), specs.size(), names));
   }
   return engines;
 }

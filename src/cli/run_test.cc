@@ -611,4 +611,36 @@ TEST(Run, TheConfigFileSetsOptionsAndTheCommandLineWins) {
   EXPECT_TRUE(a.snapshot() == a_before) << "the file's store was written";
 }
 
+// An engine that cannot be reached at the start is left out, saying why,
+// and the run goes on with the others; with no engine left it stops.
+TEST(Run, AnEngineDownAtTheStartIsLeftOutAndTheOthersRun) {
+  const ScratchDir scratch("cah-run-test");
+  const WorkerPrefix prefix("cah-rt");
+  const fs::path list = scratch / "crates";
+  write_crate_list(list, {"itoa"});
+  const std::string down = "unix://" + (scratch / "no-dockerd.sock").string();
+
+  Server run(run_args("check", kDebianRegistry, scratch / "store", prefix,
+                      {"--crate-list", list.string(), "--engine", "local=1", "--engine", down}),
+             scratch / "run");
+  ASSERT_EQ(run.wait(seconds(300)), 0) << run.said();
+  EXPECT_NE(run.err().find("warning: engine " + down + " cannot be reached"), std::string::npos)
+      << run.said();
+  EXPECT_NE(run.err().find("1 of 2 engines left out of this run (" + down + ")"), std::string::npos)
+      << run.said();
+  const StoreView store(scratch / "store", "check");
+  const std::string version = recorded_version(store, "itoa");
+  ASSERT_NE(version, "") << run.said();
+  EXPECT_EQ(store.record("itoa", version)["engine"], "local");
+  EXPECT_TRUE(containers_gone(prefix.name())) << containers_labelled(prefix.name());
+
+  Server none(run_args("check", kDebianRegistry, scratch / "store-none", prefix,
+                       {"--crate-list", list.string(), "--engine", down, "--rerun"}),
+              scratch / "none");
+  EXPECT_NE(none.wait(seconds(120)), 0) << none.said();
+  EXPECT_NE(none.err().find("engine " + down + " cannot be reached"), std::string::npos)
+      << none.said();
+  EXPECT_EQ(none.err().find("left out"), std::string::npos) << none.said();
+}
+
 }  // namespace
