@@ -26,7 +26,7 @@ struct ReadAheadOptions {
   /// Requests in flight at once; 0 reads nothing ahead: take() reads each
   /// object itself, one after another (the behaviour before, kept as the
   /// benchmarks' reference).
-  size_t threads = 32;
+  size_t threads = 64;
   /// Objects read and not yet taken, at most.
   size_t max_objects = 256;
   /// Bytes read and not yet taken, at most (one object may pass it).
