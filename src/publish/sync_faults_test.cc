@@ -19,6 +19,7 @@
 #include "publish/publish.h"
 #include "publish/publish_state.h"
 #include "result/record.h"
+#include "testing/forwarding_store.h"
 
 namespace publish {
 namespace {
@@ -28,33 +29,18 @@ namespace fs = std::filesystem;
 /// The file store as an unprivileged user sees it: the tests run as root
 /// too, and root reads a file of mode 000. A read of such a file fails as
 /// FileStore's own read fails without permission.
-class PermissionStore final : public store::Store {
+class PermissionStore final : public testing_store::ForwardingStore {
  public:
   explicit PermissionStore(fs::path root)
-      : root_(std::move(root)), inner_(store::open_store(root_.string())) {}
+      : ForwardingStore(store::open_store(root.string())), root_(std::move(root)) {}
 
   std::optional<std::string> get(std::string_view key) override {
     check_readable(key);
-    return inner_->get(key);
+    return inner().get(key);
   }
   bool read(std::string_view key, const std::function<void(std::string_view)>& sink) override {
     check_readable(key);
-    return inner_->read(key, sink);
-  }
-  std::optional<store::ObjectInfo> head(std::string_view key) override { return inner_->head(key); }
-  std::vector<store::ObjectInfo> list(std::string_view prefix) override {
-    return inner_->list(prefix);
-  }
-  void remove(std::string_view key) override { inner_->remove(key); }
-  size_t remove_stale_temporaries(std::string_view prefix) override {
-    return inner_->remove_stale_temporaries(prefix);
-  }
-  std::string url() const override { return inner_->url(); }
-
- protected:
-  std::unique_ptr<store::ObjectWriter> do_open_writer(std::string_view key,
-                                                      std::string_view content_type) override {
-    return inner_->open_writer(key, content_type);
+    return inner().read(key, sink);
   }
 
  private:
@@ -68,7 +54,6 @@ class PermissionStore final : public store::Store {
   }
 
   fs::path root_;
-  std::unique_ptr<store::Store> inner_;
 };
 
 enum class Fault { kTruncatedJson, kGarbage, kEmpty, kFolder, kUnreadable };

@@ -15,6 +15,7 @@
 #include "queue/ready_preparer.h"
 #include "result/record.h"
 #include "store/file_store.h"
+#include "testing/forwarding_store.h"
 
 namespace queue {
 namespace {
@@ -77,9 +78,10 @@ class FakePreparer : public ReadyPreparer {
 
 /// A real FileStore that throws StoreError when asked to open, or on the
 /// Nth write to, an object whose key contains a given text.
-class FailingStore : public store::Store {
+class FailingStore : public testing_store::ForwardingStore {
  public:
-  explicit FailingStore(const fs::path& root) : inner_(root) {}
+  explicit FailingStore(const fs::path& root)
+      : ForwardingStore(std::make_unique<store::FileStore>(root)) {}
 
   std::string fail_open;       // key text
   std::string fail_write;      // key text
@@ -87,24 +89,13 @@ class FailingStore : public store::Store {
   /// Every commit takes this long, as an S3 request behind a slow link.
   milliseconds commit_delay{0};
 
-  std::optional<std::string> get(std::string_view key) override { return inner_.get(key); }
-  std::optional<store::ObjectInfo> head(std::string_view key) override { return inner_.head(key); }
-  std::vector<store::ObjectInfo> list(std::string_view prefix) override {
-    return inner_.list(prefix);
-  }
-  void remove(std::string_view key) override { inner_.remove(key); }
-  size_t remove_stale_temporaries(std::string_view prefix) override {
-    return inner_.remove_stale_temporaries(prefix);
-  }
-  std::string url() const override { return inner_.url(); }
-
  protected:
   std::unique_ptr<store::ObjectWriter> do_open_writer(std::string_view key,
                                                       std::string_view content_type) override {
     if (!fail_open.empty() && key.find(fail_open) != std::string_view::npos) {
       throw store::StoreError("disk full (test) opening " + std::string(key));
     }
-    auto writer = inner_.open_writer(key, content_type);
+    auto writer = inner().open_writer(key, content_type);
     const bool failing = !fail_write.empty() && key.find(fail_write) != std::string_view::npos;
     if (!failing && commit_delay == milliseconds(0)) return writer;
     return std::make_unique<Writer>(std::move(writer), failing ? fail_on_write : 0, commit_delay);
@@ -135,8 +126,6 @@ class FailingStore : public store::Store {
     milliseconds delay_;
     unsigned writes_ = 0;
   };
-
-  store::FileStore inner_;
 };
 
 CrateScript chunks(std::initializer_list<std::pair<int, std::string>> list) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/file_store.h"
+#include "testing/forwarding_store.h"
 
 namespace store {
 namespace {
@@ -24,9 +25,10 @@ using std::chrono::milliseconds;
 /// A real FileStore whose reads each take `delay` (as a GET from an S3
 /// server far away does) and fail for keys containing `fail_key`. It counts
 /// the reads made and the most that were ever in flight at once.
-class SlowReads : public Store {
+class SlowReads : public testing_store::ForwardingStore {
  public:
-  SlowReads(const fs::path& root, milliseconds delay) : inner_(root.string()), delay_(delay) {}
+  SlowReads(const fs::path& root, milliseconds delay)
+      : ForwardingStore(std::make_unique<FileStore>(root.string())), delay_(delay) {}
 
   std::string fail_key;
   std::atomic<int> reads = 0;
@@ -44,24 +46,10 @@ class SlowReads : public Store {
     if (!fail_key.empty() && key.find(fail_key) != std::string_view::npos) {
       throw StoreError(std::string(key) + ": 503 SlowDown");
     }
-    return inner_.get(key);
-  }
-  std::optional<ObjectInfo> head(std::string_view key) override { return inner_.head(key); }
-  std::vector<ObjectInfo> list(std::string_view prefix) override { return inner_.list(prefix); }
-  void remove(std::string_view key) override { inner_.remove(key); }
-  size_t remove_stale_temporaries(std::string_view prefix) override {
-    return inner_.remove_stale_temporaries(prefix);
-  }
-  std::string url() const override { return inner_.url(); }
-
- protected:
-  std::unique_ptr<ObjectWriter> do_open_writer(std::string_view key,
-                                               std::string_view content_type) override {
-    return inner_.open_writer(key, content_type);
+    return inner().get(key);
   }
 
  private:
-  FileStore inner_;
   milliseconds delay_;
 };
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/file_store.h"
+#include "testing/forwarding_store.h"
 
 namespace store {
 namespace {
@@ -25,20 +26,12 @@ using SteadyClock = std::chrono::steady_clock;
 /// A real FileStore whose commits each take `delay` (as an S3 request
 /// behind a slow link does) and fail for keys containing `fail_key`. It
 /// notes the order in which objects became visible.
-class SlowStore : public Store {
+class SlowStore : public testing_store::ForwardingStore {
  public:
-  SlowStore(const fs::path& root, milliseconds delay) : inner_(root.string()), delay_(delay) {}
+  SlowStore(const fs::path& root, milliseconds delay)
+      : ForwardingStore(std::make_unique<FileStore>(root.string())), delay_(delay) {}
 
   std::string fail_key;
-
-  std::optional<std::string> get(std::string_view key) override { return inner_.get(key); }
-  std::optional<ObjectInfo> head(std::string_view key) override { return inner_.head(key); }
-  std::vector<ObjectInfo> list(std::string_view prefix) override { return inner_.list(prefix); }
-  void remove(std::string_view key) override { inner_.remove(key); }
-  size_t remove_stale_temporaries(std::string_view prefix) override {
-    return inner_.remove_stale_temporaries(prefix);
-  }
-  std::string url() const override { return inner_.url(); }
 
   std::vector<std::string> committed() {
     const std::lock_guard lock(mutex_);
@@ -49,7 +42,8 @@ class SlowStore : public Store {
  protected:
   std::unique_ptr<ObjectWriter> do_open_writer(std::string_view key,
                                                std::string_view content_type) override {
-    return std::make_unique<Writer>(*this, std::string(key), inner_.open_writer(key, content_type));
+    return std::make_unique<Writer>(*this, std::string(key),
+                                    inner().open_writer(key, content_type));
   }
 
  private:
@@ -86,7 +80,6 @@ class SlowStore : public Store {
     bool done_ = false;
   };
 
-  FileStore inner_;
   milliseconds delay_;
   std::mutex mutex_;
   std::vector<std::string> committed_;
