@@ -7,7 +7,6 @@
 #include <exception>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -144,13 +143,12 @@ void write_archive(store::Store& store, const std::string& prefix, const std::st
   store::ReadAhead ahead(store, std::move(wanted), options.read_ahead);
   for (const store::ObjectInfo& object : objects) {
     try {
-      std::optional<store::ReadAhead::Object> taken;
       tar.add(object, object.key.substr(prefix.size()) + std::string(suffix),
               [&](const std::function<void(std::string_view)>& sink) {
-                taken = ahead.take();
-                if (!taken->read) return store.read(object.key, sink);
-                if (taken->bytes) sink(*taken->bytes);
-                return taken->bytes.has_value();
+                const store::ReadAhead::Object taken = ahead.take();
+                if (!taken.read) return store.read(object.key, sink);
+                if (taken.bytes) sink(*taken.bytes);
+                return taken.bytes.has_value();
               });
     } catch (const store::StoreError& e) {
       if (!options.unreadable || tar.write_failed()) throw;
