@@ -19,6 +19,7 @@
 #include "queue/crate_job.h"
 #include "sandbox/docker_sandbox.h"
 #include "sandbox/worker_image.h"
+#include "testing/engines.h"
 #include "tools/tool.h"
 
 namespace sandbox {
@@ -31,14 +32,9 @@ using ::testing::Not;
 constexpr const char* kRegistry = "/usr/share/cargo/registry";
 constexpr const char* kTestCrates = "/crates";
 
-std::string test_image() {
-  const char* image = std::getenv("CAH_TEST_IMAGE");
-  return image != nullptr && *image != '\0' ? image : kDefaultImage;
-}
-
 DockerOptions test_options() {
   DockerOptions options{
-      .image = test_image(),
+      .image = testing_engines::worker_image(),
       .agent = CAH_AGENT_BINARY,
       .mounts = {{kRegistry, kRegistry}, {CAH_SOURCE_DIR "/tests/crates", kTestCrates}},
       .memory_bytes = uint64_t{512} << 20,

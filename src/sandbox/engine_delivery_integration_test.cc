@@ -34,11 +34,7 @@ constexpr std::chrono::seconds kTimeout{120};
 
 using testing_engines::engine_missing;
 using testing_engines::env;
-
-std::string worker_image() {
-  const std::string image = env("CAH_TEST_IMAGE");
-  return image.empty() ? kDefaultImage : image;
-}
+using testing_engines::worker_image;
 
 void say(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
 

@@ -17,6 +17,7 @@
 #include "registry/test_crates.h"
 #include "sandbox/docker_sandbox.h"
 #include "sandbox/worker_image.h"
+#include "testing/engines.h"
 #include "tools/tool.h"
 
 namespace sandbox {
@@ -28,15 +29,10 @@ using ::testing::Not;
 
 constexpr const char* kRegistry = "/usr/share/cargo/registry";
 
-std::string test_image() {
-  const char* image = std::getenv("CAH_TEST_IMAGE");
-  return image != nullptr && *image != '\0' ? image : kDefaultImage;
-}
-
 /// A worker with no mount of ours but the toolchains and the agent.
 DockerOptions remote_like_options() {
   DockerOptions options{
-      .image = test_image(),
+      .image = testing_engines::worker_image(),
       .agent = CAH_AGENT_BINARY,
       .mounts = {},
       .memory_bytes = uint64_t{1} << 30,

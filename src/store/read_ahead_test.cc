@@ -112,16 +112,23 @@ TEST_F(ReadAheadTest, KeepsSeveralReadsInFlightAndNoMoreThanItsThreads) {
   EXPECT_EQ(one_by_one.most_in_flight, 1);
 }
 
+/// Waits until `store` has made `reads` reads (10 s at most), then a while
+/// longer, in which a reader that overran its window would read more.
+int reads_once_settled(const SlowReads& store, int reads) {
+  for (int i = 0; i < 1000 && store.reads < reads; ++i)
+    std::this_thread::sleep_for(milliseconds(10));
+  std::this_thread::sleep_for(milliseconds(200));
+  return store.reads;
+}
+
 TEST_F(ReadAheadTest, HoldsNoMoreThanItsWindowAhead) {
   SlowReads store(root_, milliseconds(0));
   {
     ReadAhead reader(store, objects(store, 100), {.threads = 8, .max_objects = 5});
-    std::this_thread::sleep_for(milliseconds(200));  // time to overrun, if it would
-    EXPECT_EQ(store.reads, 5);
+    EXPECT_EQ(reads_once_settled(store, 5), 5);
     reader.take();
     reader.take();
-    std::this_thread::sleep_for(milliseconds(200));
-    EXPECT_EQ(store.reads, 7);
+    EXPECT_EQ(reads_once_settled(store, 7), 7);
   }
   // By bytes: objects of 2 bytes ("10".."99") and a window of 7 bytes hold
   // three; the one the caller waits for is read whatever its size.
@@ -129,8 +136,7 @@ TEST_F(ReadAheadTest, HoldsNoMoreThanItsWindowAhead) {
   std::vector<WantedObject> wanted = objects(by_bytes, 100);
   wanted.erase(wanted.begin(), wanted.begin() + 10);
   ReadAhead reader(by_bytes, wanted, {.threads = 8, .max_bytes = 7});
-  std::this_thread::sleep_for(milliseconds(200));
-  EXPECT_EQ(by_bytes.reads, 3);
+  EXPECT_EQ(reads_once_settled(by_bytes, 3), 3);
   ReadAhead tiny(by_bytes, wanted, {.threads = 8, .max_bytes = 1});
   EXPECT_EQ(*tiny.take().bytes, "10");
 }

@@ -17,7 +17,6 @@ Environment: CAH_BINARY, CAH_SOURCE_DIR, and the CAH_ENGINE_* variables that
 scripts/start-engines prints.
 """
 
-import json
 import os
 import re
 import shutil
@@ -34,7 +33,7 @@ SOURCE = os.environ.get("CAH_SOURCE_DIR", os.path.join(HERE, "..", ".."))
 BINARY = os.environ.get("CAH_BINARY", os.path.join(SOURCE, "build", "src", "crater-at-home"))
 TOOLS = os.path.join(SOURCE, "tools.toml")
 sys.path.insert(0, os.path.join(SOURCE, "tests", "lookalike"))
-from run_lookalike_test import Lookalike  # noqa: E402  (the same lookalike)
+from run_lookalike_test import Lookalike, store_records  # noqa: E402  (the same lookalike)
 
 D2 = os.environ.get("CAH_ENGINE_D2", "")
 SSH = os.environ.get("CAH_ENGINE_SSH", "")  # reaches the third dockerd
@@ -135,13 +134,7 @@ class FleetTest(unittest.TestCase):
                 "--engine", "local=1", "--engine", D2 + "=1", "--engine", SSH + "=1"]
 
     def records(self):
-        root = os.path.join(self.dir, "store", "check", "results")
-        found = {}
-        for crate in sorted(os.listdir(root)):
-            for name in os.listdir(os.path.join(root, crate)):
-                with open(os.path.join(root, crate, name)) as f:
-                    found.setdefault(crate, []).append(json.load(f))
-        return found
+        return store_records(os.path.join(self.dir, "store"))
 
     def assert_no_containers_anywhere(self):
         for host in (None, D2, D3):

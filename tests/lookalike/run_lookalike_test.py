@@ -40,6 +40,18 @@ TOOLS = os.path.join(SOURCE, "tools.toml")
 TEST_CRATES = ["cah-hello", "cah-net-probe", "cah-overrides"]
 
 
+def store_records(root, tool="check"):
+    """Every result record of `tool` in the file store at `root`, as
+    {crate: [record, ...]} (a list: a crate must have exactly one)."""
+    results = os.path.join(root, tool, "results")
+    found = {}
+    for crate in sorted(os.listdir(results)) if os.path.isdir(results) else []:
+        for name in os.listdir(os.path.join(results, crate)):
+            with open(os.path.join(results, crate, name)) as f:
+                found.setdefault(crate, []).append(json.load(f))
+    return found
+
+
 class Lookalike:
     """lookalike.py over Debian's registry and a few test crates."""
 
@@ -134,14 +146,7 @@ class RunTest(unittest.TestCase):
         return done
 
     def records(self, store, tool="check"):
-        root = os.path.join(self.path(store), tool, "results")
-        found = {}
-        for crate in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-            for name in os.listdir(os.path.join(root, crate)):
-                with open(os.path.join(root, crate, name)) as f:
-                    record = json.load(f)
-                found.setdefault(crate, []).append(record)
-        return found
+        return store_records(self.path(store), tool)
 
     def raw(self, store, record, tool="check"):
         with open(os.path.join(self.path(store), tool, "raw", record["crate"],
